@@ -1,0 +1,216 @@
+"""Convolution arithmetic as pure functions.
+
+Everything here works on NCHW arrays (``n_samples, channels, height,
+width``) and is vectorised over the batch and the channels: the only Python
+loops run over the ``kh * kw`` positions inside a kernel window, never over
+samples or channels.
+
+Vocabulary follows :func:`scipy.signal.correlate2d`:
+
+* *valid* cross-correlation: the kernel only visits positions where it fits
+  entirely inside the input, ``H_out = (H - kh) // stride + 1``;
+* *same* padding: zeros are added so that ``H_out = ceil(H / stride)``;
+  when the total padding is odd the extra row/column goes to the bottom/right
+  (the TensorFlow convention);
+* *full* convolution: the kernel is rotated by 180 degrees and visits every
+  position where it overlaps the input at all.
+
+The fast path (:func:`im2col` + one matrix product, :func:`col2im` for the
+input gradient) sits beside :func:`correlate_naive`, a deliberately slow
+reference that the tests compare it against.
+"""
+
+import numpy as np
+
+
+def pair(value):
+    """Return ``value`` as a ``(rows, cols)`` tuple of ints.
+
+    Parameters
+    ----------
+    value : int or tuple of two ints
+        A size given once for both spatial axes, or once per axis.
+
+    Returns
+    -------
+    pair : tuple of (int, int)
+    """
+    if np.ndim(value) == 0:
+        return int(value), int(value)
+    rows, cols = value
+    return int(rows), int(cols)
+
+
+def padding_amounts(size, kernel, stride, padding):
+    """Zero padding ``(before, after)`` along one axis.
+
+    Parameters
+    ----------
+    size : int
+        Length of the input along the axis.
+    kernel : int
+        Length of the kernel along the axis.
+    stride : int
+        Step between two kernel positions.
+    padding : {"valid", "same"}
+        ``"valid"`` adds nothing; ``"same"`` adds just enough zeros for
+        ``ceil(size / stride)`` outputs.
+
+    Returns
+    -------
+    before, after : int
+    """
+    if padding == "valid":
+        return 0, 0
+    n_out = -(-size // stride)
+    total = max((n_out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_output_length(size, kernel, stride, padding):
+    """Length of a cross-correlation output along one axis.
+
+    ``(size + pad_before + pad_after - kernel) // stride + 1``; zero or
+    negative means the kernel does not fit.
+    """
+    before, after = padding_amounts(size, kernel, stride, padding)
+    return (size + before + after - kernel) // stride + 1
+
+
+def pool_output_length(size, pool, stride):
+    """Length of a pooling output along one axis (windows that fit; floor)."""
+    return (size - pool) // stride + 1
+
+
+def pad_images(X, pads):
+    """Zero-pad the two spatial axes of an NCHW array.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, channels, height, width)
+    pads : tuple of ((top, bottom), (left, right))
+
+    Returns
+    -------
+    X_padded : ndarray
+        ``X`` itself when no padding is needed (no copy).
+    """
+    (top, bottom), (left, right) = pads
+    if top == bottom == left == right == 0:
+        return X
+    return np.pad(X, ((0, 0), (0, 0), (top, bottom), (left, right)))
+
+
+def window_view(X, offset, stride, out_shape):
+    """Strided view of the input positions a kernel offset sees.
+
+    For kernel offset ``(i, j)`` the view holds
+    ``X[:, :, i + stride_h * p, j + stride_w * q]`` for every output position
+    ``(p, q)``, so iterating over the ``kh * kw`` offsets visits every window.
+    """
+    i, j = offset
+    sh, sw = stride
+    ho, wo = out_shape
+    return X[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
+
+
+def im2col(X, kernel, stride, out_shape):
+    """Gather every kernel window of ``X`` into the rows of a matrix.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, channels, height, width)
+        The (already padded) input.
+    kernel : tuple of (int, int)
+        Kernel height and width ``(kh, kw)``.
+    stride : tuple of (int, int)
+    out_shape : tuple of (int, int)
+        Output height and width ``(ho, wo)``.
+
+    Returns
+    -------
+    cols : ndarray of shape (n_samples * ho * wo, channels * kh * kw)
+        Row ``(n, p, q)`` holds the window under output position ``(p, q)``
+        of sample ``n``, ordered like a kernel ``K[c, i, j]`` flattened, so a
+        cross-correlation is ``cols @ K.reshape(n_filters, -1).T``.
+    """
+    n, c = X.shape[:2]
+    kh, kw = kernel
+    ho, wo = out_shape
+    # Writing into a (n, ho, wo, c, kh, kw) buffer one kernel offset at a time
+    # is k*k strided copies; cheaper than transposing a 6-D window view.
+    cols = np.empty((n, ho, wo, c, kh, kw), dtype=X.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            view = window_view(X, (i, j), stride, out_shape)
+            cols[:, :, :, :, i, j] = view.transpose(0, 2, 3, 1)
+    return cols.reshape(n * ho * wo, c * kh * kw)
+
+
+def col2im(cols, input_shape, kernel, stride, out_shape):
+    """Scatter-add window rows back onto the input grid (adjoint of im2col).
+
+    Parameters
+    ----------
+    cols : ndarray of shape (n_samples * ho * wo, channels * kh * kw)
+    input_shape : tuple of int
+        ``(n_samples, channels, height, width)`` of the padded input.
+    kernel, stride, out_shape : tuple of (int, int)
+        As in :func:`im2col`.
+
+    Returns
+    -------
+    X : ndarray of shape ``input_shape``
+        ``X[n, c, y, x]`` is the sum of every entry of ``cols`` that
+        :func:`im2col` copied from that position.
+    """
+    n, c = input_shape[:2]
+    kh, kw = kernel
+    ho, wo = out_shape
+    cols = cols.reshape(n, ho, wo, c, kh, kw)
+    X = np.zeros(input_shape, dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            view = window_view(X, (i, j), stride, out_shape)
+            view += cols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+    return X
+
+
+def correlate_naive(X, K, b, stride=1, padding="valid"):
+    """Reference multi-channel cross-correlation with explicit loops.
+
+    Deliberately slow and obviously correct; the tests compare the fast
+    layers against it.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, in_channels, height, width)
+    K : ndarray of shape (n_filters, in_channels, kh, kw)
+    b : ndarray of shape (n_filters,)
+    stride : int or tuple of (int, int), default=1
+    padding : {"valid", "same"}, default="valid"
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, n_filters, ho, wo)
+        ``Y[n, f, p, q] = b[f] + sum_{c,i,j} Xpad[n, c, p*s + i, q*s + j]
+        * K[f, c, i, j]``.
+    """
+    kh, kw = K.shape[2:]
+    sh, sw = pair(stride)
+    h, w = X.shape[2:]
+    pads = (
+        padding_amounts(h, kh, sh, padding),
+        padding_amounts(w, kw, sw, padding),
+    )
+    Xp = pad_images(X, pads)
+    ho = conv_output_length(h, kh, sh, padding)
+    wo = conv_output_length(w, kw, sw, padding)
+    Y = np.empty((X.shape[0], K.shape[0], ho, wo), dtype=np.result_type(X, K))
+    for n in range(X.shape[0]):
+        for f in range(K.shape[0]):
+            for p in range(ho):
+                for q in range(wo):
+                    window = Xp[n, :, p * sh : p * sh + kh, q * sw : q * sw + kw]
+                    Y[n, f, p, q] = b[f] + np.sum(window * K[f])
+    return Y

@@ -1,0 +1,672 @@
+"""ConvNetClassifier: a convolutional network behind scikit-learn's API."""
+
+import copy
+import functools
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import gen_batches
+from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
+
+from . import _network
+from ._input import flatten_images, resolve_image_shape
+from .activations import ACTIVATIONS
+from .losses import LOG_PROBA_FUNCTIONS
+from .optimizers import SOLVERS
+
+
+def _keep_model_on_error(fit_method):
+    """Undo every attribute change of a fit that raises.
+
+    Training builds the new state aside and commits it at the end, but
+    ``validate_data`` sets ``n_features_in_`` early; restoring the attribute
+    dictionary guarantees that a failed fit leaves a fitted model as it was.
+    """
+
+    @functools.wraps(fit_method)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return fit_method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return wrapper
+
+
+def _positive_ints(name, value, length=None):
+    """Validate a sequence of positive ints; return it as a tuple."""
+    values = tuple(value)
+    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in values):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of ConvNetClassifier must hold integers >= 1. "
+            f"Got {value!r} instead."
+        )
+    if length is not None and len(values) != length:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of ConvNetClassifier must hold one value per "
+            f"convolution block ({length}, the length of filters). Got {value!r}."
+        )
+    return values
+
+
+class ConvNetClassifier(ClassifierMixin, BaseEstimator):
+    """Convolutional neural network classifier for flattened images.
+
+    The network is, for each entry of ``filters``, a convolution block
+    ``Conv2D -> activation -> MaxPool2D``, then fully connected hidden layers
+    ``Dense -> activation`` as in :class:`~sklearn.neural_network.MLPClassifier`,
+    then a softmax output (3 or more classes) or a logistic output (2 classes)
+    trained with cross-entropy by mini-batch SGD or Adam.
+
+    Parameters
+    ----------
+    image_shape : tuple of int, default=None
+        Shape of one image, ``(height, width)`` or ``(channels, height,
+        width)``; each row of ``X`` holds ``channels * height * width``
+        values in C order (channels first). None takes the shape from 3-D or
+        4-D ``X``, and for 2-D ``X`` infers one channel and the most square
+        ``height x width`` with ``height <= width`` equal to the number of
+        features (64 -> 8x8, 784 -> 28x28, 30 -> 5x6, 7 -> 1x7).
+
+    filters : tuple of int, default=(16, 32)
+        Number of filters (output channels) of each convolution block; its
+        length is the depth. ``()`` gives a network without convolutions.
+
+    kernel_size : int or tuple of int, default=3
+        Square kernel size of every block, or one size per block.
+
+    stride : int, default=1
+        Step of every convolution.
+
+    padding : {"same", "valid"}, default="same"
+        ``"same"`` pads with zeros so a stride-1 convolution keeps the map
+        size; ``"valid"`` does not pad, so each 3x3 convolution removes two
+        rows and two columns.
+
+    pool_size : int, default=2
+        Max-pooling window (and stride) after each convolution; 1 disables
+        pooling. A map axis shorter than the window is not pooled.
+
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Units of each fully connected hidden layer after the convolutions.
+
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+        Activation of the convolution blocks and hidden layers. Weights are
+        initialised for it (He for ReLU, Glorot otherwise).
+
+    solver : {"adam", "sgd"}, default="adam"
+        Mini-batch optimizer.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on weights, scaled as in
+        :class:`~sklearn.neural_network.MLPClassifier`.
+
+    batch_size : int or "auto", default=32
+        Samples per mini-batch; "auto" is ``min(200, n_samples)``. Clipped to
+        the number of samples.
+
+    learning_rate_init : float, default=0.001
+        Step size of the optimizer.
+
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the data).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation and the shuffling. An int makes
+        ``fit`` reproducible bit for bit (on the same machine and BLAS
+        threads).
+
+    tol : float, default=1e-4
+        Training stops when the training loss has not improved by at least
+        ``tol`` for ``n_iter_no_change`` consecutive epochs.
+
+    verbose : bool or int, default=False
+        Print one line per epoch (epoch, training loss, seconds).
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the previous weights instead of
+        starting afresh.
+
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"``.
+
+    nesterovs_momentum : bool, default=True
+        Whether ``solver="sgd"`` uses Nesterov's momentum.
+
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimates, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before training stops.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    image_shape_ : tuple of (int, int, int)
+        ``(channels, height, width)`` of the images the network reads.
+
+    layers_ : list of Layer
+        The fitted layer stack, from the first convolution to the output
+        layer; each layer's ``params`` dict holds its weights.
+
+    out_activation_ : str
+        ``"softmax"`` or ``"logistic"``.
+
+    n_outputs_ : int
+        Number of output logits.
+
+    n_iter_ : int
+        Number of epochs run (over all calls with ``warm_start`` or
+        ``partial_fit``).
+
+    t_ : int
+        Number of training samples seen by the optimizer.
+
+    loss_curve_ : list of float
+        Training loss (including the L2 penalty) after each epoch.
+
+    best_loss_ : float
+        Lowest value in ``loss_curve_``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Multi-layer perceptron classifier.
+
+    Notes
+    -----
+    Convolutions are cross-correlations, ``Y_i = B_i + sum_j X_j * K_ij``,
+    computed for a whole batch by gathering the windows (im2col) and one
+    matrix product. float32 input trains and predicts in float32, float64
+    input (and integer input) in float64.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skconv import ConvNetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = ConvNetClassifier(max_iter=5, random_state=0).fit(X[:500] / 16, y[:500])
+    >>> clf.image_shape_
+    (1, 8, 8)
+    >>> clf.predict_proba(X[500:502] / 16).shape
+    (2, 10)
+    """
+
+    _parameter_constraints: dict = {
+        "image_shape": [tuple, list, None],
+        "filters": [tuple, list],
+        "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "padding": [StrOptions({"same", "valid"})],
+        "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [tuple, list],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        image_shape=None,
+        filters=(16, 32),
+        kernel_size=3,
+        stride=1,
+        padding="same",
+        pool_size=2,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        solver="adam",
+        alpha=1e-4,
+        batch_size=32,
+        learning_rate_init=1e-3,
+        max_iter=100,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.pool_size = pool_size
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_keep_model_on_error
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Flattened images, ``n_features = channels * height * width``.
+            Arrays of shape (n_samples, height, width) or (n_samples,
+            channels, height, width) are accepted too.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is the weighted mean over the
+            samples, so integer weights act like repeated samples.
+
+        Returns
+        -------
+        self : ConvNetClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_keep_model_on_error
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            As in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            Every class that will ever appear; required on the first call,
+            optional (but checked) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : ConvNetClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        fitted = hasattr(self, "layers_")
+        continuing = fitted and (incremental or self.warm_start)
+        architecture = self._validate_architecture()
+        X, y, image_shape = self._validate_input(X, y, reset=not continuing)
+        classes = self._validate_classes(y, classes, incremental, continuing)
+        if continuing:
+            layers = copy.deepcopy(self.layers_)
+            optimizer = copy.deepcopy(self._optimizer)
+            history = self._training_history()
+            # partial_fit keeps drawing from one stream across calls.
+            if incremental:
+                rng = copy.deepcopy(self._random_state)
+            else:
+                rng = check_random_state(self.random_state)
+        else:
+            rng = check_random_state(self.random_state)
+            # Initialise before any random draw that depends on n_samples, so
+            # weighting and repeating samples give the same model.
+            layers = _network.build_layers(
+                image_shape,
+                n_outputs=1 if len(classes) == 2 else len(classes),
+                rng=rng,
+                dtype=X.dtype,
+                **architecture,
+            )
+            optimizer = self._make_optimizer(_network.parameters(layers))
+            history = {
+                "n_iter_": 0,
+                "t_": 0,
+                "loss_curve_": [],
+                "best_loss_": np.inf,
+                "_no_improvement_count": 0,
+            }
+        dtype = layers[-1].params["W"].dtype
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=dtype, ensure_non_negative=True
+        )
+        targets = self._encode_targets(y, classes, dtype)
+        X = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
+
+        output = "logistic" if len(classes) == 2 else "softmax"
+        epochs = 1 if incremental else self.max_iter
+        self._train(layers, optimizer, history, X, targets, sample_weight, rng, output, epochs, incremental)
+        _network.clear_caches(layers)
+
+        # Commit the new state in one go.
+        self.classes_ = classes
+        self.image_shape_ = image_shape
+        self.out_activation_ = output
+        self.n_outputs_ = layers[-1].n_units
+        self.layers_ = layers
+        self._optimizer = optimizer
+        self._random_state = rng
+        for name, value in history.items():
+            setattr(self, name, value)
+        return self
+
+    def _validate_architecture(self):
+        """Hyperparameters for :func:`_network.build_layers`, checked."""
+        filters = _positive_ints("filters", self.filters)
+        if isinstance(self.kernel_size, Integral):
+            kernel_sizes = (self.kernel_size,) * len(filters)
+        else:
+            kernel_sizes = _positive_ints("kernel_size", self.kernel_size, len(filters))
+        if self.image_shape is not None:
+            _positive_ints("image_shape", self.image_shape)
+            if len(self.image_shape) not in (2, 3):
+                raise InvalidParameterError(
+                    "The 'image_shape' parameter of ConvNetClassifier must be "
+                    "(height, width) or (channels, height, width). "
+                    f"Got {self.image_shape!r} instead."
+                )
+        return {
+            "filters": filters,
+            "kernel_sizes": kernel_sizes,
+            "stride": self.stride,
+            "padding": self.padding,
+            "pool_size": self.pool_size,
+            "hidden_layer_sizes": _positive_ints(
+                "hidden_layer_sizes", self.hidden_layer_sizes
+            ),
+            "activation": self.activation,
+        }
+
+    def _validate_input(self, X, y, reset):
+        """Validated 2-D ``X``, ``y`` and the image shape they imply."""
+        X, shape_from_X = flatten_images(X)
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=(np.float64, np.float32)
+        )
+        check_classification_targets(y)
+        image_shape = resolve_image_shape(self.image_shape, X.shape[1], shape_from_X)
+        if not reset and image_shape != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {image_shape}, but this "
+                f"ConvNetClassifier was fitted on images of shape {self.image_shape_}."
+            )
+        return X, y, image_shape
+
+    def _validate_classes(self, y, classes, incremental, continuing):
+        """The fitted ``classes_``, checking ``y`` (and ``classes``) against it."""
+        if continuing:
+            known = self.classes_
+            if classes is not None and not np.array_equal(np.unique(classes), known):
+                raise ValueError(
+                    f"classes={classes!r} differs from the classes of the first "
+                    f"call to partial_fit, {known!r}."
+                )
+        elif incremental:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "every label that will ever appear."
+                )
+            known = np.unique(classes)
+        else:
+            known = np.unique(y)
+        unseen = np.setdiff1d(y, known)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} that are not among the classes "
+                f"{known.tolist()} this ConvNetClassifier was set up with."
+            )
+        if len(known) < 2:
+            raise ValueError(
+                "ConvNetClassifier needs samples of at least 2 classes in the "
+                f"data, but the data contains only one class: {known[0]!r}."
+            )
+        return known
+
+    def _encode_targets(self, y, classes, dtype):
+        """One-hot targets (softmax) or a 0/1 column (logistic)."""
+        codes = LabelEncoder().fit(classes).transform(y)
+        if len(classes) == 2:
+            return codes.astype(dtype).reshape(-1, 1)
+        return np.eye(len(classes), dtype=dtype)[codes]
+
+    def _make_optimizer(self, params):
+        if self.solver == "sgd":
+            return SOLVERS["sgd"](
+                params, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+            )
+        return SOLVERS["adam"](
+            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        )
+
+    def _training_history(self):
+        return {
+            "n_iter_": self.n_iter_,
+            "t_": self.t_,
+            "loss_curve_": list(self.loss_curve_),
+            "best_loss_": self.best_loss_,
+            "_no_improvement_count": self._no_improvement_count,
+        }
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return min(self.batch_size, n_samples)
+
+    def _train(self, layers, optimizer, history, X, targets, sample_weight, rng, output, epochs, incremental):
+        """Run up to ``epochs`` epochs, updating ``history`` as it goes."""
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        params = _network.parameters(layers)
+        total_weight = float(sample_weight.sum())
+        for _ in range(epochs):
+            start = time.perf_counter()
+            order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+            epoch_loss = 0.0
+            try:
+                for batch in gen_batches(n_samples, batch_size):
+                    idx = order[batch]
+                    weights = sample_weight[idx]
+                    batch_weight = float(weights.sum())
+                    if batch_weight == 0:
+                        continue  # nothing to learn from; avoids 0/0
+                    loss = _network.loss_and_gradients(
+                        layers, X[idx], targets[idx], weights, self.alpha, output
+                    )
+                    if not np.isfinite(loss):
+                        raise ValueError(
+                            f"Training diverged: the loss became {loss} in epoch "
+                            f"{history['n_iter_'] + 1}. Lower learning_rate_init "
+                            f"(now {self.learning_rate_init}) or scale X."
+                        )
+                    optimizer.update_params(params, _network.gradients(layers))
+                    epoch_loss += loss * batch_weight / total_weight
+            except KeyboardInterrupt:
+                warnings.warn("Training interrupted by user.")
+                break
+            history["n_iter_"] += 1
+            history["t_"] += n_samples
+            history["loss_curve_"].append(epoch_loss)
+            if self.verbose:
+                print(
+                    f"Epoch {history['n_iter_']}, loss = {epoch_loss:.6f}, "
+                    f"{time.perf_counter() - start:.2f} s"
+                )
+            if epoch_loss > history["best_loss_"] - self.tol:
+                history["_no_improvement_count"] += 1
+            else:
+                history["_no_improvement_count"] = 0
+            history["best_loss_"] = min(history["best_loss_"], epoch_loss)
+            if incremental:
+                continue
+            if history["_no_improvement_count"] > self.n_iter_no_change:
+                if self.verbose:
+                    print(
+                        f"Training loss did not improve more than tol={self.tol} "
+                        f"for {self.n_iter_no_change} consecutive epochs. Stopping."
+                    )
+                history["_no_improvement_count"] = 0
+                return
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({epochs}) reached "
+                    "and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+
+    # -------------------------------------------------------------- predict
+
+    def _logits(self, X):
+        """Logits of ``X``, computed in chunks that respect working_memory."""
+        check_is_fitted(self)
+        X, shape_from_X = flatten_images(X)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        if shape_from_X is not None and shape_from_X != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {shape_from_X}, but this "
+                f"ConvNetClassifier was fitted on images of shape {self.image_shape_}."
+            )
+        dtype = self.layers_[-1].params["W"].dtype
+        X = X.reshape((-1,) + self.image_shape_)
+        logits = np.empty((X.shape[0], self.n_outputs_), dtype=dtype)
+        for batch in gen_batches(X.shape[0], self._chunk_rows(dtype)):
+            logits[batch] = _network.forward(
+                self.layers_, X[batch].astype(dtype, copy=False)
+            )
+        return logits
+
+    def _chunk_rows(self, dtype):
+        """Rows per inference chunk within ``sklearn.get_config()['working_memory']``."""
+        values = sum(layer.values_per_sample() for layer in self.layers_)
+        row_bytes = values * np.dtype(dtype).itemsize
+        return max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
+
+    def decision_function(self, X):
+        """Logits: the confidence of each class before softmax/logistic.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the logit of ``classes_[1]`` (positive means
+            ``classes_[1]`` is predicted); otherwise one logit per class.
+        """
+        logits = self._logits(X)
+        return logits[:, 0] if self.out_activation_ == "logistic" else logits
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, finite everywhere.
+
+        Computed from the logits with log-sum-exp (softmax) or softplus
+        (logistic) rather than as ``log(predict_proba(X))``, so very
+        confident predictions give large negative numbers, not ``-inf``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        logits = self._logits(X)  # checks that the model is fitted first
+        return LOG_PROBA_FUNCTIONS[self.out_activation_](logits)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]

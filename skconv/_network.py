@@ -1,0 +1,169 @@
+"""The layer stack: building it from hyperparameters, and passes through it.
+
+A network is a plain list of layers (see :mod:`skconv.layers`); the last
+layer produces logits, which :mod:`skconv.losses` turns into probabilities
+and a loss.
+"""
+
+import numpy as np
+
+from .activations import ACTIVATIONS, INITIALISATIONS
+from .layers import Conv2D, Dense, Flatten, MaxPool2D
+from .losses import LOSS_FUNCTIONS
+
+
+def fitting_pool(pool_size, height, width):
+    """Pool window for a ``height x width`` map: 1 along axes it would empty.
+
+    Pooling only shrinks the axes that are at least ``pool_size`` long, so a
+    1-row "image" (e.g. tabular data seen as ``(1, 1, n_features)``) is pooled
+    along its columns only, and a 1x1 map is not pooled at all.
+    """
+    return (
+        pool_size if height >= pool_size else 1,
+        pool_size if width >= pool_size else 1,
+    )
+
+
+def build_layers(
+    image_shape,
+    *,
+    filters,
+    kernel_sizes,
+    stride,
+    padding,
+    pool_size,
+    hidden_layer_sizes,
+    activation,
+    n_outputs,
+    rng,
+    dtype,
+):
+    """Create and initialise the layer stack.
+
+    The stack is, for each convolution block ``Conv2D -> activation ->
+    MaxPool2D`` (the pool is left out where it would do nothing), then
+    ``Flatten``, then ``Dense -> activation`` for each hidden layer, then a
+    linear ``Dense`` output with ``n_outputs`` logits.
+
+    Parameters
+    ----------
+    image_shape : tuple of (int, int, int)
+        ``(channels, height, width)`` of one input.
+    filters : sequence of int
+        Number of filters of each convolution block.
+    kernel_sizes : sequence of int
+        Kernel size of each convolution block (same length as ``filters``).
+    stride : int
+    padding : {"valid", "same"}
+    pool_size : int
+        1 disables pooling.
+    hidden_layer_sizes : sequence of int
+    activation : {"identity", "logistic", "relu", "tanh"}
+    n_outputs : int
+    rng : numpy.random.RandomState
+        Source of the initial weights, drawn layer by layer in stack order.
+    dtype : numpy dtype
+
+    Returns
+    -------
+    layers : list of Layer
+
+    Raises
+    ------
+    ValueError
+        If a kernel does not fit the map it is applied to.
+    """
+    activation_layer = ACTIVATIONS[activation]
+    init = INITIALISATIONS[activation]
+    layers = []
+    shape = tuple(image_shape)
+
+    def add(layer):
+        nonlocal shape
+        shape = layer.build(shape, rng, dtype)
+        layers.append(layer)
+
+    for block, (n_filters, kernel) in enumerate(zip(filters, kernel_sizes)):
+        try:
+            add(Conv2D(n_filters, kernel, stride=stride, padding=padding, init=init))
+        except ValueError as exc:
+            raise ValueError(
+                f"Convolution block {block} receives maps of shape "
+                f"(channels, height, width) = {shape}: {exc}"
+            ) from exc
+        add(activation_layer())
+        pool = fitting_pool(pool_size, shape[1], shape[2])
+        if pool != (1, 1):
+            add(MaxPool2D(pool))
+    add(Flatten())
+    for n_units in hidden_layer_sizes:
+        add(Dense(n_units, init=init))
+        add(activation_layer())
+    add(Dense(n_outputs, init="glorot"))
+    return layers
+
+
+def forward(layers, X, training=False):
+    """Logits of ``X``: every layer's forward pass in order."""
+    for layer in layers:
+        X = layer.forward(X, training)
+    return X
+
+
+def backward(layers, dout):
+    """Back-propagate ``dout`` through the stack; return the input gradient."""
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    return dout
+
+
+def parameters(layers):
+    """Every parameter array, in a fixed order (layer, then key)."""
+    return [param for layer in layers for param in layer.params.values()]
+
+
+def gradients(layers):
+    """Every gradient array, in the order of :func:`parameters`."""
+    return [layer.grads[key] for layer in layers for key in layer.params]
+
+
+def clear_caches(layers):
+    """Drop what training forward passes kept (before pickling, say)."""
+    for layer in layers:
+        layer.clear_cache()
+
+
+def loss_and_gradients(layers, X, Y, sample_weight, alpha, output):
+    """Loss of a batch and, in each layer's ``grads``, its gradients.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    X : ndarray of shape (n_samples, channels, height, width)
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot targets (softmax) or a 0/1 column (logistic).
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative, with a positive sum.
+    alpha : float
+        Strength of the L2 penalty on weights (not on biases).
+    output : {"softmax", "logistic"}
+
+    Returns
+    -------
+    loss : float
+        ``sum_n w_n loss_n / sum_n w_n + alpha / 2 * sum ||W||^2 / sum_n w_n``,
+        the weighted mean cross-entropy plus the penalty scaled as in
+        scikit-learn's MLP.
+    """
+    logits = forward(layers, X, training=True)
+    loss, dlogits = LOSS_FUNCTIONS[output](logits, Y, sample_weight)
+    backward(layers, dlogits)
+    if alpha:
+        scale = alpha / float(np.sum(sample_weight))
+        for layer in layers:
+            if "W" in layer.params:
+                W = layer.params["W"]
+                loss += 0.5 * scale * float(np.vdot(W, W))
+                layer.grads["W"] += scale * W
+    return loss

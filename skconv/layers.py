@@ -1,0 +1,348 @@
+"""Layers with parameters or shape changes: Conv2D, MaxPool2D, Flatten, Dense.
+
+One contract for every layer (activations live in :mod:`skconv.activations`
+and follow it too):
+
+* ``build(input_shape, rng, dtype)`` creates the parameters for an input of
+  shape ``input_shape`` (one sample, no batch axis) and returns the output
+  shape of one sample;
+* ``forward(X, training=False)`` returns the output for a batch. Only when
+  ``training`` is true does it keep what ``backward`` needs; inference keeps
+  nothing on the layer, so one fitted model can predict from several threads;
+* ``backward(dout)`` takes the gradient of the loss with respect to the
+  output of the last training forward pass, stores the parameter gradients in
+  ``grads`` under the same keys as ``params``, and returns the gradient with
+  respect to the input.
+
+Images are NCHW: ``(n_samples, channels, height, width)``.
+"""
+
+import numpy as np
+
+from ._conv import (
+    col2im,
+    conv_output_length,
+    im2col,
+    pad_images,
+    padding_amounts,
+    pair,
+    pool_output_length,
+    window_view,
+)
+
+
+def init_uniform(rng, shape, fan_in, fan_out, init, dtype):
+    """Draw weights from a uniform distribution scaled for the activation.
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+    shape : tuple of int
+    fan_in, fan_out : int
+        Inputs to and outputs from one unit (times the kernel area for
+        convolutions).
+    init : {"he", "glorot", "glorot_logistic"}
+        ``"he"`` (for ReLU): bound ``sqrt(6 / fan_in)``. ``"glorot"``:
+        ``sqrt(6 / (fan_in + fan_out))``; ``"glorot_logistic"`` uses factor 2
+        instead of 6, as scikit-learn's MLP does for the logistic activation.
+    dtype : numpy dtype
+
+    Returns
+    -------
+    weights : ndarray of shape ``shape``
+        Drawn in float64 and then cast, so float32 and float64 models made with
+        the same seed start from the same weights.
+    """
+    if init == "he":
+        bound = np.sqrt(6.0 / fan_in)
+    else:
+        factor = 2.0 if init == "glorot_logistic" else 6.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+    return rng.uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+
+
+class Layer:
+    """Base class: a layer without parameters whose output is its input."""
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        """Create parameters for ``input_shape``; return the output shape."""
+        self.input_shape = tuple(input_shape)
+        return self.input_shape
+
+    def forward(self, X, training=False):
+        return X
+
+    def backward(self, dout):
+        return dout
+
+    def values_per_sample(self):
+        """Array elements one sample occupies in a forward pass (for chunking)."""
+        return int(np.prod(self.input_shape))
+
+    def clear_cache(self):
+        """Drop what the last training forward pass kept for ``backward``."""
+        self.__dict__.pop("_cache", None)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._repr_args()})"
+
+    def _repr_args(self):
+        return ""
+
+
+class Conv2D(Layer):
+    """2-D multi-channel cross-correlation with one bias per filter.
+
+    ``Y_i = B_i + sum_j X_j * K_ij``, where ``*`` is cross-correlation (no
+    kernel flip), ``i`` runs over filters and ``j`` over input channels.
+
+    Parameters
+    ----------
+    n_filters : int
+        Number of output channels.
+    kernel_size : int or tuple of (int, int)
+    stride : int or tuple of (int, int), default=1
+    padding : {"valid", "same"}, default="valid"
+        ``"valid"``: no padding. ``"same"``: zero padding so the output has
+        ``ceil(size / stride)`` rows and columns.
+    init : {"he", "glorot", "glorot_logistic"}, default="he"
+        Weight initialisation, see :func:`init_uniform`.
+
+    Attributes
+    ----------
+    params : dict
+        ``"W"``: ndarray of shape (n_filters, in_channels, kh, kw);
+        ``"b"``: ndarray of shape (n_filters,).
+    grads : dict
+        Gradients of the loss, same keys and shapes as ``params``.
+
+    Notes
+    -----
+    The forward pass gathers every window into a matrix (im2col) and makes
+    one matrix product. The backward pass computes
+
+    * ``dK_ij = X_j * dY_i`` (valid cross-correlation), as one product of
+      ``dY`` with the same window matrix;
+    * ``dB_i = sum(dY_i)``;
+    * ``dX_j = sum_i dY_i (*full) K_ij``, the full convolution, computed as
+      ``dY @ K`` scattered back onto the input grid (col2im), which is the
+      same sum written as a matrix product.
+    """
+
+    def __init__(self, n_filters, kernel_size, stride=1, padding="valid", init="he"):
+        super().__init__()
+        self.n_filters = int(n_filters)
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride)
+        self.padding = padding
+        self.init = init
+
+    def _repr_args(self):
+        return (
+            f"n_filters={self.n_filters}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding!r}"
+        )
+
+    def geometry(self, height, width):
+        """Padding ``((top, bottom), (left, right))`` and output ``(ho, wo)``."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        pads = (
+            padding_amounts(height, kh, sh, self.padding),
+            padding_amounts(width, kw, sw, self.padding),
+        )
+        out = (
+            conv_output_length(height, kh, sh, self.padding),
+            conv_output_length(width, kw, sw, self.padding),
+        )
+        return pads, out
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        channels, height, width = input_shape
+        _, (ho, wo) = self.geometry(height, width)
+        if ho < 1 or wo < 1:
+            raise ValueError(
+                f"Conv2D kernel {self.kernel_size} with padding={self.padding!r} "
+                f"does not fit an input of height x width {height}x{width}; "
+                "use a smaller kernel or padding='same'."
+            )
+        self.input_shape = tuple(input_shape)
+        kh, kw = self.kernel_size
+        area = kh * kw
+        self.params = {
+            "W": init_uniform(
+                rng,
+                (self.n_filters, channels, kh, kw),
+                channels * area,
+                self.n_filters * area,
+                self.init,
+                dtype,
+            ),
+            "b": np.zeros(self.n_filters, dtype=dtype),
+        }
+        return (self.n_filters, ho, wo)
+
+    def values_per_sample(self):
+        # The input plus its im2col matrix, one row per output position.
+        channels, height, width = self.input_shape
+        _, (ho, wo) = self.geometry(height, width)
+        kh, kw = self.kernel_size
+        return channels * height * width + ho * wo * channels * kh * kw
+
+    def forward(self, X, training=False):
+        n, _, height, width = X.shape
+        pads, (ho, wo) = self.geometry(height, width)
+        X_padded = pad_images(X, pads)
+        cols = im2col(X_padded, self.kernel_size, self.stride, (ho, wo))
+        W = self.params["W"]
+        Y = cols @ W.reshape(self.n_filters, -1).T
+        Y += self.params["b"]
+        if training:
+            self._cache = (cols, X_padded.shape, pads, (ho, wo))
+        # Rows of Y are (sample, row, col): a transposed view gives NCHW
+        # without a copy, and the next im2col reads it in this order anyway.
+        return Y.reshape(n, ho, wo, self.n_filters).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        cols, padded_shape, pads, out_shape = self._cache
+        W = self.params["W"]
+        dY = dout.transpose(0, 2, 3, 1).reshape(-1, self.n_filters)
+        self.grads = {
+            "W": (dY.T @ cols).reshape(W.shape),
+            "b": dY.sum(axis=0),
+        }
+        dcols = dY @ W.reshape(self.n_filters, -1)
+        dX = col2im(dcols, padded_shape, self.kernel_size, self.stride, out_shape)
+        (top, bottom), (left, right) = pads
+        return dX[:, :, top : padded_shape[2] - bottom, left : padded_shape[3] - right]
+
+
+class MaxPool2D(Layer):
+    """2-D max pooling; the gradient flows to the arg-max of each window.
+
+    Parameters
+    ----------
+    pool_size : int or tuple of (int, int)
+    stride : int or tuple of (int, int), default=None
+        Defaults to ``pool_size`` (non-overlapping windows). Rows and columns
+        that do not fill a whole window are dropped, as in PyTorch.
+
+    Notes
+    -----
+    When several entries of a window tie for the maximum, the first one (in
+    row-major order) receives the gradient.
+    """
+
+    def __init__(self, pool_size, stride=None):
+        super().__init__()
+        self.pool_size = pair(pool_size)
+        self.stride = self.pool_size if stride is None else pair(stride)
+
+    def _repr_args(self):
+        return f"pool_size={self.pool_size}, stride={self.stride}"
+
+    def _out_shape(self, height, width):
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        return pool_output_length(height, ph, sh), pool_output_length(width, pw, sw)
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        channels, height, width = input_shape
+        ho, wo = self._out_shape(height, width)
+        if ho < 1 or wo < 1:
+            raise ValueError(
+                f"MaxPool2D pool {self.pool_size} does not fit an input of "
+                f"height x width {height}x{width}; use a smaller pool_size."
+            )
+        self.input_shape = tuple(input_shape)
+        return (channels, ho, wo)
+
+    def _offsets(self):
+        ph, pw = self.pool_size
+        return [(i, j) for i in range(ph) for j in range(pw)]
+
+    def forward(self, X, training=False):
+        out_shape = self._out_shape(*X.shape[2:])
+        offsets = self._offsets()
+        out = window_view(X, offsets[0], self.stride, out_shape).copy(order="K")
+        argmax = np.zeros(out.shape, dtype=np.intp) if training else None
+        for k, offset in enumerate(offsets[1:], start=1):
+            view = window_view(X, offset, self.stride, out_shape)
+            if training:
+                argmax[view > out] = k
+            np.maximum(out, view, out=out)
+        if training:
+            self._cache = (argmax, X.shape, out_shape)
+        return out
+
+    def backward(self, dout):
+        argmax, input_shape, out_shape = self._cache
+        dX = np.zeros(input_shape, dtype=dout.dtype)
+        for k, offset in enumerate(self._offsets()):
+            view = window_view(dX, offset, self.stride, out_shape)
+            view += np.where(argmax == k, dout, 0)
+        return dX
+
+
+class Flatten(Layer):
+    """Reshape ``(n, C, H, W)`` to ``(n, C*H*W)`` in C order."""
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        self.input_shape = tuple(input_shape)
+        return (int(np.prod(input_shape)),)
+
+    def forward(self, X, training=False):
+        return X.reshape(X.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape((dout.shape[0],) + self.input_shape)
+
+
+class Dense(Layer):
+    """Fully connected layer ``Y = X @ W + b``.
+
+    Parameters
+    ----------
+    n_units : int
+    init : {"he", "glorot", "glorot_logistic"}, default="he"
+
+    Attributes
+    ----------
+    params : dict
+        ``"W"``: ndarray of shape (n_inputs, n_units); ``"b"``: (n_units,).
+    grads : dict
+        Same keys and shapes as ``params``.
+    """
+
+    def __init__(self, n_units, init="he"):
+        super().__init__()
+        self.n_units = int(n_units)
+        self.init = init
+
+    def _repr_args(self):
+        return f"n_units={self.n_units}"
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        (n_inputs,) = input_shape
+        self.input_shape = tuple(input_shape)
+        self.params = {
+            "W": init_uniform(
+                rng, (n_inputs, self.n_units), n_inputs, self.n_units, self.init, dtype
+            ),
+            "b": np.zeros(self.n_units, dtype=dtype),
+        }
+        return (self.n_units,)
+
+    def forward(self, X, training=False):
+        if training:
+            self._cache = X
+        Y = X @ self.params["W"]
+        Y += self.params["b"]
+        return Y
+
+    def backward(self, dout):
+        X = self._cache
+        self.grads = {"W": X.T @ dout, "b": dout.sum(axis=0)}
+        return dout @ self.params["W"].T

@@ -1,0 +1,222 @@
+"""Tests of the convolution arithmetic in skconv._conv."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.signal import correlate2d
+
+from skconv._conv import (
+    col2im,
+    conv_output_length,
+    correlate_naive,
+    im2col,
+    pad_images,
+    padding_amounts,
+    pair,
+)
+
+SIZES = range(1, 10)
+KERNELS = range(1, 6)
+STRIDES = (1, 2, 3)
+
+
+# --------------------------------------------------------------------------
+# Output lengths and padding
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stride", STRIDES)
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("size", SIZES)
+def test_same_padding_output_length_is_ceil_of_size_over_stride(size, kernel, stride):
+    assert conv_output_length(size, kernel, stride, "same") == math.ceil(size / stride)
+
+
+@pytest.mark.parametrize("stride", STRIDES)
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("size", SIZES)
+def test_valid_output_length_is_floor_formula(size, kernel, stride):
+    if kernel > size:
+        # The kernel does not fit: zero or negative means "no output".
+        assert conv_output_length(size, kernel, stride, "valid") < 1
+    else:
+        assert conv_output_length(size, kernel, stride, "valid") == (
+            (size - kernel) // stride + 1
+        )
+
+
+@pytest.mark.parametrize("stride", STRIDES)
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("size", SIZES)
+def test_valid_padding_adds_nothing(size, kernel, stride):
+    assert padding_amounts(size, kernel, stride, "valid") == (0, 0)
+
+
+@pytest.mark.parametrize("stride", STRIDES)
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("size", SIZES)
+def test_same_padding_is_minimal_and_extra_goes_after(size, kernel, stride):
+    before, after = padding_amounts(size, kernel, stride, "same")
+    n_out = math.ceil(size / stride)
+    # Exactly enough zeros for the last window to fit, never negative.
+    assert before >= 0 and after >= 0
+    assert before + after == max((n_out - 1) * stride + kernel - size, 0)
+    # Odd totals put the extra row/column at the bottom/right.
+    assert after - before in (0, 1)
+    # The last window fits inside the padded input and starts inside it.
+    padded = size + before + after
+    assert (n_out - 1) * stride + kernel <= padded
+
+
+@pytest.mark.parametrize("kernel", (1, 3, 5))
+@pytest.mark.parametrize("size", (5, 6, 9))
+def test_same_padding_is_symmetric_for_odd_kernel_and_stride_one(size, kernel):
+    half = (kernel - 1) // 2
+    assert padding_amounts(size, kernel, 1, "same") == (half, half)
+
+
+@pytest.mark.parametrize("size", (5, 6))
+def test_same_padding_puts_extra_zero_after_for_even_kernel(size):
+    assert padding_amounts(size, 2, 1, "same") == (0, 1)
+    assert padding_amounts(size, 4, 1, "same") == (1, 2)
+
+
+def test_pair_accepts_int_and_tuple():
+    assert pair(3) == (3, 3)
+    assert pair((2, 5)) == (2, 5)
+    assert pair(np.int64(4)) == (4, 4)
+    assert all(type(v) is int for v in pair((np.int64(2), np.int32(3))))
+
+
+def test_pad_images_returns_input_itself_without_padding_and_zeros_otherwise():
+    X = np.arange(24.0).reshape(1, 2, 3, 4)
+    assert pad_images(X, ((0, 0), (0, 0))) is X
+    Xp = pad_images(X, ((1, 2), (0, 1)))
+    assert Xp.shape == (1, 2, 6, 5)
+    np.testing.assert_array_equal(Xp[:, :, 1:4, 0:4], X)
+    mask = np.ones(Xp.shape, dtype=bool)
+    mask[:, :, 1:4, 0:4] = False
+    assert np.all(Xp[mask] == 0)
+
+
+# --------------------------------------------------------------------------
+# im2col / col2im against the naive reference
+# --------------------------------------------------------------------------
+
+
+def fast_correlate(X, K, b, stride, padding):
+    """Cross-correlation by im2col and one matrix product."""
+    kh, kw = K.shape[2:]
+    sh, sw = pair(stride)
+    h, w = X.shape[2:]
+    pads = (padding_amounts(h, kh, sh, padding), padding_amounts(w, kw, sw, padding))
+    out = (
+        conv_output_length(h, kh, sh, padding),
+        conv_output_length(w, kw, sw, padding),
+    )
+    cols = im2col(pad_images(X, pads), (kh, kw), (sh, sw), out)
+    assert cols.shape == (X.shape[0] * out[0] * out[1], X.shape[1] * kh * kw)
+    Y = cols @ K.reshape(K.shape[0], -1).T + b
+    return Y.reshape(X.shape[0], out[0], out[1], K.shape[0]).transpose(0, 3, 1, 2)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("kernel", [1, 2, 3, (2, 3)])
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_im2col_matmul_equals_correlate_naive(batch, channels, kernel, stride, padding):
+    rng = np.random.RandomState(0)
+    kh, kw = pair(kernel)
+    X = rng.normal(size=(batch, channels, 5, 7))  # non-square
+    K = rng.normal(size=(2, channels, kh, kw))
+    b = rng.normal(size=2)
+    expected = correlate_naive(X, K, b, stride=stride, padding=padding)
+    np.testing.assert_allclose(
+        fast_correlate(X, K, b, stride, padding), expected, rtol=1e-12, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("stride", [1, 2, (1, 3)])
+@pytest.mark.parametrize("kernel", [1, 3, (2, 3)])
+def test_correlate_naive_equals_scipy_per_channel_sum(kernel, stride, padding):
+    # An independent reference for the reference: pad, correlate every
+    # (filter, channel) pair with scipy, sum over channels, subsample.
+    rng = np.random.RandomState(1)
+    kh, kw = pair(kernel)
+    sh, sw = pair(stride)
+    X = rng.normal(size=(2, 3, 6, 5))
+    K = rng.normal(size=(2, 3, kh, kw))
+    b = rng.normal(size=2)
+    pads = (padding_amounts(6, kh, sh, padding), padding_amounts(5, kw, sw, padding))
+    Xp = np.pad(X, ((0, 0), (0, 0)) + pads)
+    Y = correlate_naive(X, K, b, stride=stride, padding=padding)
+    for n in range(2):
+        for f in range(2):
+            full = sum(correlate2d(Xp[n, c], K[f, c], mode="valid") for c in range(3))
+            np.testing.assert_allclose(Y[n, f], full[::sh, ::sw] + b[f], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kernel, stride",
+    [
+        (1, 1),
+        (2, 1),  # overlapping windows
+        (3, 1),  # overlapping windows
+        (3, 2),  # overlapping windows with a stride
+        ((2, 3), (1, 2)),  # overlapping, non-square
+        (2, 2),  # tiling windows
+        (2, 3),  # gaps between windows: some inputs never seen
+        ((3, 2), (2, 3)),
+    ],
+)
+@pytest.mark.parametrize("batch, channels", [(1, 1), (2, 3)])
+def test_col2im_is_adjoint_of_im2col(kernel, stride, batch, channels):
+    rng = np.random.RandomState(2)
+    kh, kw = pair(kernel)
+    sh, sw = pair(stride)
+    shape = (batch, channels, 7, 8)
+    out = ((7 - kh) // sh + 1, (8 - kw) // sw + 1)
+    X = rng.normal(size=shape)
+    cols = im2col(X, (kh, kw), (sh, sw), out)
+    C = rng.normal(size=cols.shape)
+    back = col2im(C, shape, (kh, kw), (sh, sw), out)
+    assert back.shape == shape
+    np.testing.assert_allclose(np.sum(cols * C), np.sum(X * back), rtol=1e-12)
+
+
+def test_col2im_counts_how_often_each_input_is_seen():
+    # col2im of all-ones counts the windows covering every position.
+    shape = (1, 1, 4, 5)
+    out = (3, 2)  # kernel 2, stride (1, 2)
+    ones = np.ones((3 * 2, 4))
+    counts = col2im(ones, shape, (2, 2), (1, 2), out)[0, 0]
+    expected = np.zeros((4, 5))
+    for p in range(3):
+        for q in range(2):
+            expected[p : p + 2, 2 * q : 2 * q + 2] += 1
+    np.testing.assert_array_equal(counts, expected)
+    assert np.all(counts[:, 4] == 0)  # the last column is never visited
+
+
+def test_im2col_preserves_float32():
+    X = np.random.RandomState(0).normal(size=(2, 2, 4, 4)).astype(np.float32)
+    cols = im2col(X, (2, 2), (1, 1), (3, 3))
+    assert cols.dtype == np.float32
+    assert col2im(cols, X.shape, (2, 2), (1, 1), (3, 3)).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "shape, kernel", [((3, 3), (2, 2)), ((5, 7), (3, 2)), ((4, 6), (1, 1))]
+)
+def test_correlate_naive_single_channel_equals_scipy_correlate2d(shape, kernel):
+    rng = np.random.RandomState(3)
+    x = rng.normal(size=shape)
+    k = rng.normal(size=kernel)
+    bias = 0.75
+    Y = correlate_naive(x[None, None], k[None, None], np.array([bias]))
+    np.testing.assert_allclose(
+        Y[0, 0], correlate2d(x, k, mode="valid") + bias, rtol=1e-12
+    )
