@@ -357,62 +357,81 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        fitted = hasattr(self, "layers_")
-        continuing = fitted and (incremental or self.warm_start)
+        continuing = hasattr(self, "layers_") and (incremental or self.warm_start)
         architecture = self._validate_architecture()
         X, y, image_shape = self._validate_input(X, y, reset=not continuing)
         classes = self._validate_classes(y, classes, incremental, continuing)
         if continuing:
-            layers = copy.deepcopy(self.layers_)
-            optimizer = copy.deepcopy(self._optimizer)
-            history = self._training_history()
-            # partial_fit keeps drawing from one stream across calls.
-            if incremental:
-                rng = copy.deepcopy(self._random_state)
-            else:
-                rng = check_random_state(self.random_state)
+            state = self._resume(incremental)
         else:
-            rng = check_random_state(self.random_state)
-            # Initialise before any random draw that depends on n_samples, so
-            # weighting and repeating samples give the same model.
-            layers = _network.build_layers(
-                image_shape,
-                n_outputs=1 if len(classes) == 2 else len(classes),
-                rng=rng,
-                dtype=X.dtype,
-                **architecture,
-            )
-            optimizer = self._make_optimizer(_network.parameters(layers))
-            history = {
-                "n_iter_": 0,
-                "t_": 0,
-                "loss_curve_": [],
-                "best_loss_": np.inf,
-                "_no_improvement_count": 0,
-            }
-        dtype = layers[-1].params["W"].dtype
+            state = self._initialize(image_shape, classes, X.dtype, architecture)
+        dtype = state["layers"][-1].params["W"].dtype
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=dtype, ensure_non_negative=True
         )
         targets = self._encode_targets(y, classes, dtype)
         X = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
+        self._train(state, X, targets, sample_weight, incremental)
+        _network.clear_caches(state["layers"])
 
-        output = "logistic" if len(classes) == 2 else "softmax"
-        epochs = 1 if incremental else self.max_iter
-        self._train(layers, optimizer, history, X, targets, sample_weight, rng, output, epochs, incremental)
-        _network.clear_caches(layers)
-
-        # Commit the new state in one go.
+        # Commit the new state in one go: a fit that raised changed nothing.
         self.classes_ = classes
         self.image_shape_ = image_shape
-        self.out_activation_ = output
-        self.n_outputs_ = layers[-1].n_units
-        self.layers_ = layers
-        self._optimizer = optimizer
-        self._random_state = rng
-        for name, value in history.items():
+        self.out_activation_ = "logistic" if len(classes) == 2 else "softmax"
+        self.n_outputs_ = state["layers"][-1].n_units
+        self.layers_ = state["layers"]
+        self._optimizer = state["optimizer"]
+        self._random_state = state["rng"]
+        for name, value in state["history"].items():
             setattr(self, name, value)
         return self
+
+    def _initialize(self, image_shape, classes, dtype, architecture):
+        """A new training state: fresh layers, optimizer and history."""
+        rng = check_random_state(self.random_state)
+        # Initialise before any random draw that depends on n_samples, so
+        # weighting and repeating samples give the same model.
+        layers = _network.build_layers(
+            image_shape,
+            n_outputs=1 if len(classes) == 2 else len(classes),
+            rng=rng,
+            dtype=dtype,
+            **architecture,
+        )
+        history = {
+            "n_iter_": 0,
+            "t_": 0,
+            "loss_curve_": [],
+            "best_loss_": np.inf,
+            "_no_improvement_count": 0,
+        }
+        return {
+            "layers": layers,
+            "optimizer": self._make_optimizer(_network.parameters(layers)),
+            "rng": rng,
+            "history": history,
+        }
+
+    def _resume(self, incremental):
+        """A copy of the fitted training state, to train further."""
+        history = {
+            "n_iter_": self.n_iter_,
+            "t_": self.t_,
+            "loss_curve_": list(self.loss_curve_),
+            "best_loss_": self.best_loss_,
+            "_no_improvement_count": self._no_improvement_count,
+        }
+        # partial_fit keeps drawing from one stream across calls.
+        if incremental:
+            rng = copy.deepcopy(self._random_state)
+        else:
+            rng = check_random_state(self.random_state)
+        return {
+            "layers": copy.deepcopy(self.layers_),
+            "optimizer": copy.deepcopy(self._optimizer),
+            "rng": rng,
+            "history": history,
+        }
 
     def _validate_architecture(self):
         """Hyperparameters for :func:`_network.build_layers`, checked."""
@@ -503,67 +522,31 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
         )
 
-    def _training_history(self):
-        return {
-            "n_iter_": self.n_iter_,
-            "t_": self.t_,
-            "loss_curve_": list(self.loss_curve_),
-            "best_loss_": self.best_loss_,
-            "_no_improvement_count": self._no_improvement_count,
-        }
-
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
         return min(self.batch_size, n_samples)
 
-    def _train(self, layers, optimizer, history, X, targets, sample_weight, rng, output, epochs, incremental):
-        """Run up to ``epochs`` epochs, updating ``history`` as it goes."""
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        params = _network.parameters(layers)
-        total_weight = float(sample_weight.sum())
-        for _ in range(epochs):
+    def _train(self, state, X, targets, sample_weight, incremental):
+        """Train ``state`` in place: one epoch, or up to ``max_iter`` epochs."""
+        history = state["history"]
+        for _ in range(1 if incremental else self.max_iter):
             start = time.perf_counter()
-            order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
-            epoch_loss = 0.0
             try:
-                for batch in gen_batches(n_samples, batch_size):
-                    idx = order[batch]
-                    weights = sample_weight[idx]
-                    batch_weight = float(weights.sum())
-                    if batch_weight == 0:
-                        continue  # nothing to learn from; avoids 0/0
-                    loss = _network.loss_and_gradients(
-                        layers, X[idx], targets[idx], weights, self.alpha, output
-                    )
-                    if not np.isfinite(loss):
-                        raise ValueError(
-                            f"Training diverged: the loss became {loss} in epoch "
-                            f"{history['n_iter_'] + 1}. Lower learning_rate_init "
-                            f"(now {self.learning_rate_init}) or scale X."
-                        )
-                    optimizer.update_params(params, _network.gradients(layers))
-                    epoch_loss += loss * batch_weight / total_weight
+                loss = self._run_epoch(state, X, targets, sample_weight)
             except KeyboardInterrupt:
+                # As MLPClassifier: keep the model trained so far.
                 warnings.warn("Training interrupted by user.")
-                break
+                return
             history["n_iter_"] += 1
-            history["t_"] += n_samples
-            history["loss_curve_"].append(epoch_loss)
+            history["t_"] += X.shape[0]
+            history["loss_curve_"].append(loss)
             if self.verbose:
                 print(
-                    f"Epoch {history['n_iter_']}, loss = {epoch_loss:.6f}, "
+                    f"Epoch {history['n_iter_']}, loss = {loss:.6f}, "
                     f"{time.perf_counter() - start:.2f} s"
                 )
-            if epoch_loss > history["best_loss_"] - self.tol:
-                history["_no_improvement_count"] += 1
-            else:
-                history["_no_improvement_count"] = 0
-            history["best_loss_"] = min(history["best_loss_"], epoch_loss)
-            if incremental:
-                continue
-            if history["_no_improvement_count"] > self.n_iter_no_change:
+            if self._stopped_improving(history) and not incremental:
                 if self.verbose:
                     print(
                         f"Training loss did not improve more than tol={self.tol} "
@@ -571,13 +554,50 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                     )
                 history["_no_improvement_count"] = 0
                 return
-        else:
-            if not incremental:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({epochs}) reached "
-                    "and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
+        if not incremental:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _run_epoch(self, state, X, targets, sample_weight):
+        """One pass over the data in mini-batches; return the mean loss."""
+        layers, optimizer, history = state["layers"], state["optimizer"], state["history"]
+        output = "logistic" if layers[-1].n_units == 1 else "softmax"
+        n_samples = X.shape[0]
+        params = _network.parameters(layers)
+        total_weight = float(sample_weight.sum())
+        order = state["rng"].permutation(n_samples) if self.shuffle else np.arange(n_samples)
+        epoch_loss = 0.0
+        for batch in gen_batches(n_samples, self._batch_size(n_samples)):
+            idx = order[batch]
+            weights = sample_weight[idx]
+            batch_weight = float(weights.sum())
+            if batch_weight == 0:
+                continue  # nothing to learn from; avoids 0 / 0
+            loss = _network.loss_and_gradients(
+                layers, X[idx], targets[idx], weights, self.alpha, output
+            )
+            if not np.isfinite(loss):
+                raise ValueError(
+                    f"Training diverged: the loss became {loss} in epoch "
+                    f"{history['n_iter_'] + 1}. Lower learning_rate_init "
+                    f"(now {self.learning_rate_init}) or scale X."
                 )
+            optimizer.update_params(params, _network.gradients(layers))
+            epoch_loss += loss * batch_weight / total_weight
+        return epoch_loss
+
+    def _stopped_improving(self, history):
+        """Update the no-improvement count as MLPClassifier does; True to stop."""
+        loss = history["loss_curve_"][-1]
+        if loss > history["best_loss_"] - self.tol:
+            history["_no_improvement_count"] += 1
+        else:
+            history["_no_improvement_count"] = 0
+        history["best_loss_"] = min(history["best_loss_"], loss)
+        return history["_no_improvement_count"] > self.n_iter_no_change
 
     # -------------------------------------------------------------- predict
 

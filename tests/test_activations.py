@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from skconv.activations import ACTIVATIONS, INITIALISATIONS, Identity, Logistic, ReLU, Tanh
+from skconv.activations import (
+    ACTIVATIONS,
+    INITIALISATIONS,
+    Identity,
+    Logistic,
+    ReLU,
+    Tanh,
+)
 from skconv.layers import Layer
 from skconv.testing import assert_layer_gradients
 
@@ -50,7 +57,8 @@ def test_relu_gradient_is_one_where_input_positive_else_zero():
     X = np.array([[-2.0, -1e-300, 0.0, 1e-300, 3.0]])
     layer = ReLU()
     layer.forward(X, training=True)
-    np.testing.assert_array_equal(layer.backward(np.full(X.shape, 5.0)), [[0, 0, 0, 5, 5]])
+    dX = layer.backward(np.full(X.shape, 5.0))
+    np.testing.assert_array_equal(dX, [[0, 0, 0, 5, 5]])
 
 
 def test_logistic_and_tanh_derivatives_use_closed_forms():
@@ -59,7 +67,9 @@ def test_logistic_and_tanh_derivatives_use_closed_forms():
     logistic, tanh = Logistic(), Tanh()
     logistic.forward(X, training=True)
     tanh.forward(X, training=True)
-    np.testing.assert_allclose(logistic.backward(dout), expit(X) * expit(-X), rtol=1e-12)
+    np.testing.assert_allclose(
+        logistic.backward(dout), expit(X) * expit(-X), rtol=1e-12
+    )
     np.testing.assert_allclose(tanh.backward(dout), 1 / np.cosh(X) ** 2, rtol=1e-12)
 
 

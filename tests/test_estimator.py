@@ -422,3 +422,25 @@ def test_sgd_solver_learns(digits):
                                        learning_rate_init=0.05), random_state=0)
         clf.fit(X[:500], y[:500])
     assert clf.score(X[500:800], y[500:800]) > 0.75
+
+
+def test_keyboard_interrupt_stops_cleanly_with_a_usable_model(digits, monkeypatch):
+    from skconv import _network
+
+    X, y = digits
+    calls = {"n": 0}
+    original = _network.loss_and_gradients
+
+    def interrupt_in_third_epoch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2 * 7 + 3:  # 200 samples / batch 32 = 7 batches per epoch
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_network, "loss_and_gradients", interrupt_in_third_epoch)
+    clf = ConvNetClassifier(**dict(FAST, max_iter=10), random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X[:200], y[:200])
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
+    assert clf.predict(X[:10]).shape == (10,)
+    assert np.isfinite(clf.predict_proba(X[:10])).all()

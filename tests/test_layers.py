@@ -40,8 +40,8 @@ def test_conv2d_gradients_match_finite_differences(
     batch, in_channels, n_filters, kernel_size, stride, padding
 ):
     rng = np.random.RandomState(0)
-    layer = built(Conv2D(n_filters, kernel_size, stride=stride, padding=padding),
-                  (in_channels, 5, 6))
+    conv = Conv2D(n_filters, kernel_size, stride=stride, padding=padding)
+    layer = built(conv, (in_channels, 5, 6))
     X = rng.normal(size=(batch, in_channels, 5, 6))
     dout = rng.normal(size=layer.forward(X).shape)
     assert_layer_gradients(layer, X, dout)
@@ -53,6 +53,27 @@ def test_maxpool2d_gradients_match_finite_differences(pool_size, stride):
     rng = np.random.RandomState(0)
     layer = built(MaxPool2D(pool_size, stride=stride), (2, 5, 7))
     X = distinct_values(rng, (2, 2, 5, 7))
+    dout = rng.normal(size=layer.forward(X).shape)
+    assert_layer_gradients(layer, X, dout)
+
+
+@pytest.mark.parametrize(
+    "make, input_shape",
+    [
+        (lambda: Conv2D(2, 5, padding="same"), (2, 2, 3)),  # kernel > input
+        (lambda: Conv2D(2, 4, stride=2, padding="same"), (1, 2, 3)),
+        (lambda: Conv2D(2, (3, 2), stride=(1, 2), padding="same"), (2, 5, 6)),
+        (lambda: Conv2D(2, (3, 2), stride=(2, 3)), (2, 7, 8)),  # unused margins
+        (lambda: MaxPool2D(2, stride=3), (1, 8, 8)),  # gaps between windows
+        (lambda: MaxPool2D((1, 3), stride=(2, 1)), (2, 5, 6)),
+    ],
+    ids=["conv-big-kernel-same", "conv-big-kernel-same-s2", "conv-stride-1x2-same",
+         "conv-stride-2x3-valid", "pool-gaps", "pool-1x3-stride-2x1"],
+)
+def test_edge_case_geometries_gradients_match_finite_differences(make, input_shape):
+    rng = np.random.RandomState(0)
+    layer = built(make(), input_shape)
+    X = distinct_values(rng, (2,) + input_shape)
     dout = rng.normal(size=layer.forward(X).shape)
     assert_layer_gradients(layer, X, dout)
 
@@ -104,7 +125,7 @@ def test_conv2d_forward_matches_scipy_correlate2d_summed_over_channels():
     assert Y.shape == (2, 4, 4, 4)
     for n in range(2):
         for i in range(4):
-            expected = sum(correlate2d(X[n, j], K[i, j], mode="valid") for j in range(3))
+            expected = sum(correlate2d(X[n, j], K[i, j], "valid") for j in range(3))
             np.testing.assert_allclose(Y[n, i], expected + B[i], rtol=1e-12, atol=1e-12)
 
 
@@ -371,7 +392,9 @@ def test_conv2d_same_padding_output_matches_explicitly_padded_valid():
     np.testing.assert_allclose(same.forward(X), valid.forward(Xp), rtol=1e-12)
 
 
-@pytest.mark.parametrize("kernel, shape", [(4, (1, 3, 3)), ((2, 5), (2, 3, 4)), ((4, 1), (1, 3, 9))])
+@pytest.mark.parametrize(
+    "kernel, shape", [(4, (1, 3, 3)), ((2, 5), (2, 3, 4)), ((4, 1), (1, 3, 9))]
+)
 def test_conv2d_build_raises_when_valid_kernel_is_bigger_than_input(kernel, shape):
     layer = Conv2D(2, kernel)
     with pytest.raises(ValueError, match=r"does not fit an input of height x width"):
@@ -385,7 +408,9 @@ def test_conv2d_build_raises_when_valid_kernel_is_bigger_than_input(kernel, shap
     assert Conv2D(2, kernel).build((1, kh, kw), np.random.RandomState(0)) == (2, 1, 1)
 
 
-@pytest.mark.parametrize("pool, shape", [(3, (1, 2, 5)), ((2, 4), (1, 4, 3)), (2, (1, 1, 1))])
+@pytest.mark.parametrize(
+    "pool, shape", [(3, (1, 2, 5)), ((2, 4), (1, 4, 3)), (2, (1, 1, 1))]
+)
 def test_maxpool2d_build_raises_when_pool_is_bigger_than_input(pool, shape):
     with pytest.raises(ValueError, match=r"MaxPool2D pool .* does not fit"):
         MaxPool2D(pool).build(shape)

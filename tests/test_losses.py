@@ -44,7 +44,9 @@ def test_log_softmax_rows_exponentiate_to_one_and_match_scipy():
     Z = np.random.RandomState(0).normal(scale=5, size=(6, 4))
     log_p = log_softmax(Z)
     np.testing.assert_allclose(np.exp(log_p).sum(axis=1), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(log_p, scipy_log_softmax(Z, axis=1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        log_p, scipy_log_softmax(Z, axis=1), rtol=1e-12, atol=1e-12
+    )
     assert np.all(log_p <= 0)
 
 
@@ -129,7 +131,8 @@ def test_softmax_cross_entropy_equals_weighted_mean_negative_log_likelihood():
     loss, dZ = softmax_cross_entropy(Z, Y, w)
     assert isinstance(loss, float)
     np.testing.assert_allclose(loss, direct, rtol=1e-12)
-    np.testing.assert_allclose(dZ, w[:, None] * (p - Y) / w.sum(), rtol=1e-10, atol=1e-14)
+    expected_dZ = w[:, None] * (p - Y) / w.sum()
+    np.testing.assert_allclose(dZ, expected_dZ, rtol=1e-10, atol=1e-14)
 
 
 def test_logistic_cross_entropy_equals_weighted_mean_binary_log_loss():
