@@ -84,7 +84,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         ``height x width`` with ``height <= width`` equal to the number of
         features (64 -> 8x8, 784 -> 28x28, 30 -> 5x6, 7 -> 1x7).
 
-    filters : tuple of int, default=(16, 32)
+    filters : tuple of int, default=(32, 64)
         Number of filters (output channels) of each convolution block; its
         length is the depth. ``()`` gives a network without convolutions.
 
@@ -103,7 +103,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Max-pooling window (and stride) after each convolution; 1 disables
         pooling. A map axis shorter than the window is not pooled.
 
-    hidden_layer_sizes : tuple of int, default=(64,)
+    hidden_layer_sizes : tuple of int, default=(128,)
         Units of each fully connected hidden layer after the convolutions.
 
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
@@ -121,8 +121,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Samples per mini-batch; "auto" is ``min(200, n_samples)``. Clipped to
         the number of samples.
 
-    learning_rate_init : float, default=0.001
-        Step size of the optimizer.
+    learning_rate_init : float, default=0.002
+        Step size of the optimizer. The default is twice MLPClassifier's:
+        with Adam and batches of 32 it converges in fewer epochs, and
+        generalises as well or better on small images.
 
     max_iter : int, default=100
         Maximum number of epochs (passes over the data).
@@ -254,17 +256,17 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         image_shape=None,
-        filters=(16, 32),
+        filters=(32, 64),
         kernel_size=3,
         stride=1,
         padding="same",
         pool_size=2,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes=(128,),
         activation="relu",
         solver="adam",
         alpha=1e-4,
         batch_size=32,
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         max_iter=100,
         shuffle=True,
         random_state=None,
