@@ -5,7 +5,9 @@ import warnings
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
     check_estimator,
+    check_inplace_ensure_writeable,
     check_param_validation,
     parametrize_with_checks,
 )
@@ -37,6 +39,22 @@ def test_default_estimator_passes_check_estimator():
         check_estimator(ConvNetClassifier())
 
 
+# scikit-learn runs these on its own estimators but does not yield them for
+# third-party ones, so they are called directly.
+
+
 def test_parameter_constraints_cover_every_parameter():
-    # Not yielded by check_estimator for third-party estimators.
     check_param_validation("ConvNetClassifier", ConvNetClassifier())
+
+
+def test_dataframe_column_names_are_checked():
+    pytest.importorskip("pandas")  # an extra that CI installs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_dataframe_column_names_consistency("ConvNetClassifier", ConvNetClassifier())
+
+
+def test_input_is_never_modified_in_place():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_inplace_ensure_writeable("ConvNetClassifier", ConvNetClassifier())
