@@ -16,7 +16,7 @@ Vocabulary follows :func:`scipy.signal.correlate2d`:
   position where it overlaps the input at all.
 
 The fast path (:func:`im2col` + one matrix product, :func:`col2im` for the
-input gradient) sits beside :func:`correlate_naive`, a deliberately slow
+input gradient, both channels-last in memory) sits beside :func:`correlate_naive`, a deliberately slow
 reference that the tests compare it against.
 """
 
@@ -93,12 +93,16 @@ def pad_images(X, pads):
     Returns
     -------
     X_padded : ndarray
-        ``X`` itself when no padding is needed (no copy).
+        ``X`` itself when no padding is needed (no copy); otherwise a new
+        array stored channels-last, like the convolution outputs.
     """
     (top, bottom), (left, right) = pads
     if top == bottom == left == right == 0:
         return X
-    return np.pad(X, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    n, c, h, w = X.shape
+    X_padded = channels_last_zeros((n, c, h + top + bottom, w + left + right), X.dtype)
+    X_padded[:, :, top : top + h, left : left + w] = X
+    return X_padded
 
 
 def window_view(X, offset, stride, out_shape):
@@ -114,13 +118,43 @@ def window_view(X, offset, stride, out_shape):
     return X[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
 
 
+def kernel_matrix(K):
+    """Kernels ``(n_filters, channels, kh, kw)`` as the matrix im2col expects.
+
+    Returns
+    -------
+    matrix : ndarray of shape (n_filters, kh * kw * channels)
+        Columns ordered ``(i, j, c)``, like the rows of :func:`im2col`.
+    """
+    return K.transpose(0, 2, 3, 1).reshape(K.shape[0], -1)
+
+
+def kernel_from_matrix(matrix, kernel_shape):
+    """Inverse of :func:`kernel_matrix`: a contiguous ``(F, C, kh, kw)`` array."""
+    n_filters, channels, kh, kw = kernel_shape
+    return np.ascontiguousarray(
+        matrix.reshape(n_filters, kh, kw, channels).transpose(0, 3, 1, 2)
+    )
+
+
+def channels_last_zeros(shape, dtype):
+    """A zero NCHW-shaped array stored channels-last (NHWC) in memory.
+
+    Convolution outputs are NHWC in memory (one matrix row per pixel), so
+    arrays that meet them element-wise are allocated the same way: NumPy's
+    ufuncs then run over matching strides.
+    """
+    n, c, h, w = shape
+    return np.zeros((n, h, w, c), dtype=dtype).transpose(0, 3, 1, 2)
+
+
 def im2col(X, kernel, stride, out_shape):
     """Gather every kernel window of ``X`` into the rows of a matrix.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, channels, height, width)
-        The (already padded) input.
+        The (already padded) input, in any memory layout.
     kernel : tuple of (int, int)
         Kernel height and width ``(kh, kw)``.
     stride : tuple of (int, int)
@@ -129,22 +163,22 @@ def im2col(X, kernel, stride, out_shape):
 
     Returns
     -------
-    cols : ndarray of shape (n_samples * ho * wo, channels * kh * kw)
+    cols : ndarray of shape (n_samples * ho * wo, kh * kw * channels)
         Row ``(n, p, q)`` holds the window under output position ``(p, q)``
-        of sample ``n``, ordered like a kernel ``K[c, i, j]`` flattened, so a
-        cross-correlation is ``cols @ K.reshape(n_filters, -1).T``.
+        of sample ``n`` in ``(i, j, c)`` order, so a cross-correlation is
+        ``cols @ kernel_matrix(K).T``.
     """
     n, c = X.shape[:2]
     kh, kw = kernel
     ho, wo = out_shape
-    # Writing into a (n, ho, wo, c, kh, kw) buffer one kernel offset at a time
-    # is k*k strided copies; cheaper than transposing a 6-D window view.
-    cols = np.empty((n, ho, wo, c, kh, kw), dtype=X.dtype)
+    # One strided copy per kernel offset, each writing runs of `c` contiguous
+    # values (channels last); cheaper than transposing a 6-D window view.
+    cols = np.empty((n, ho, wo, kh, kw, c), dtype=X.dtype)
     for i in range(kh):
         for j in range(kw):
             view = window_view(X, (i, j), stride, out_shape)
-            cols[:, :, :, :, i, j] = view.transpose(0, 2, 3, 1)
-    return cols.reshape(n * ho * wo, c * kh * kw)
+            cols[:, :, :, i, j, :] = view.transpose(0, 2, 3, 1)
+    return cols.reshape(n * ho * wo, kh * kw * c)
 
 
 def col2im(cols, input_shape, kernel, stride, out_shape):
@@ -152,7 +186,7 @@ def col2im(cols, input_shape, kernel, stride, out_shape):
 
     Parameters
     ----------
-    cols : ndarray of shape (n_samples * ho * wo, channels * kh * kw)
+    cols : ndarray of shape (n_samples * ho * wo, kh * kw * channels)
     input_shape : tuple of int
         ``(n_samples, channels, height, width)`` of the padded input.
     kernel, stride, out_shape : tuple of (int, int)
@@ -162,17 +196,17 @@ def col2im(cols, input_shape, kernel, stride, out_shape):
     -------
     X : ndarray of shape ``input_shape``
         ``X[n, c, y, x]`` is the sum of every entry of ``cols`` that
-        :func:`im2col` copied from that position.
+        :func:`im2col` copied from that position. Stored channels-last.
     """
     n, c = input_shape[:2]
     kh, kw = kernel
     ho, wo = out_shape
-    cols = cols.reshape(n, ho, wo, c, kh, kw)
-    X = np.zeros(input_shape, dtype=cols.dtype)
+    cols = cols.reshape(n, ho, wo, kh, kw, c)
+    X = channels_last_zeros(input_shape, cols.dtype)
     for i in range(kh):
         for j in range(kw):
             view = window_view(X, (i, j), stride, out_shape)
-            view += cols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+            view += cols[:, :, :, i, j, :].transpose(0, 3, 1, 2)
     return X
 
 

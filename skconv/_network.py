@@ -111,11 +111,15 @@ def forward(layers, X, training=False):
     return X
 
 
-def backward(layers, dout):
-    """Back-propagate ``dout`` through the stack; return the input gradient."""
-    for layer in reversed(layers):
+def backward(layers, dout, input_grad=True):
+    """Back-propagate ``dout`` through the stack.
+
+    Returns the gradient with respect to the network's input, or None when
+    ``input_grad`` is false (training needs only the parameter gradients).
+    """
+    for layer in layers[:0:-1]:
         dout = layer.backward(dout)
-    return dout
+    return layers[0].backward(dout, input_grad=input_grad)
 
 
 def parameters(layers):
@@ -158,7 +162,7 @@ def loss_and_gradients(layers, X, Y, sample_weight, alpha, output):
     """
     logits = forward(layers, X, training=True)
     loss, dlogits = LOSS_FUNCTIONS[output](logits, Y, sample_weight)
-    backward(layers, dlogits)
+    backward(layers, dlogits, input_grad=False)
     if alpha:
         scale = alpha / float(np.sum(sample_weight))
         for layer in layers:

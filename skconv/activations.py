@@ -22,7 +22,7 @@ class ReLU(Layer):
             self._cache = X > 0
         return np.maximum(X, 0)
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         return dout * self._cache
 
 
@@ -35,7 +35,7 @@ class Logistic(Layer):
             self._cache = out
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         out = self._cache
         return dout * out * (1 - out)
 
@@ -49,7 +49,7 @@ class Tanh(Layer):
             self._cache = out
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         out = self._cache
         return dout * (1 - out * out)
 

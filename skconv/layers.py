@@ -9,10 +9,12 @@ and follow it too):
 * ``forward(X, training=False)`` returns the output for a batch. Only when
   ``training`` is true does it keep what ``backward`` needs; inference keeps
   nothing on the layer, so one fitted model can predict from several threads;
-* ``backward(dout)`` takes the gradient of the loss with respect to the
-  output of the last training forward pass, stores the parameter gradients in
-  ``grads`` under the same keys as ``params``, and returns the gradient with
-  respect to the input.
+* ``backward(dout, input_grad=True)`` takes the gradient of the loss with
+  respect to the output of the last training forward pass, stores the
+  parameter gradients in ``grads`` under the same keys as ``params``, and
+  returns the gradient with respect to the input (layers with parameters
+  return None instead when ``input_grad`` is false, which saves the work for
+  the first layer of a network).
 
 Images are NCHW: ``(n_samples, channels, height, width)``.
 """
@@ -20,9 +22,12 @@ Images are NCHW: ``(n_samples, channels, height, width)``.
 import numpy as np
 
 from ._conv import (
+    channels_last_zeros,
     col2im,
     conv_output_length,
     im2col,
+    kernel_from_matrix,
+    kernel_matrix,
     pad_images,
     padding_amounts,
     pair,
@@ -76,7 +81,7 @@ class Layer:
     def forward(self, X, training=False):
         return X
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         return dout
 
     def values_per_sample(self):
@@ -197,24 +202,32 @@ class Conv2D(Layer):
         pads, (ho, wo) = self.geometry(height, width)
         X_padded = pad_images(X, pads)
         cols = im2col(X_padded, self.kernel_size, self.stride, (ho, wo))
-        W = self.params["W"]
-        Y = cols @ W.reshape(self.n_filters, -1).T
+        Y = cols @ kernel_matrix(self.params["W"]).T
         Y += self.params["b"]
         if training:
             self._cache = (cols, X_padded.shape, pads, (ho, wo))
         # Rows of Y are (sample, row, col): a transposed view gives NCHW
-        # without a copy, and the next im2col reads it in this order anyway.
+        # without a copy, stored channels-last as the next im2col reads it.
         return Y.reshape(n, ho, wo, self.n_filters).transpose(0, 3, 1, 2)
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
+        """Store ``dK`` and ``dB``; return ``dX`` (None if not ``input_grad``).
+
+        The first layer of a network has no use for its input gradient;
+        skipping it saves a matrix product and a col2im.
+        """
         cols, padded_shape, pads, out_shape = self._cache
         W = self.params["W"]
+        # Free (a reshape) when dout is stored channels-last, as it is when
+        # it comes back through the activation from the next layer.
         dY = dout.transpose(0, 2, 3, 1).reshape(-1, self.n_filters)
         self.grads = {
-            "W": (dY.T @ cols).reshape(W.shape),
+            "W": kernel_from_matrix(dY.T @ cols, W.shape),
             "b": dY.sum(axis=0),
         }
-        dcols = dY @ W.reshape(self.n_filters, -1)
+        if not input_grad:
+            return None
+        dcols = dY @ kernel_matrix(W)
         dX = col2im(dcols, padded_shape, self.kernel_size, self.stride, out_shape)
         (top, bottom), (left, right) = pads
         return dX[:, :, top : padded_shape[2] - bottom, left : padded_shape[3] - right]
@@ -267,22 +280,36 @@ class MaxPool2D(Layer):
         out_shape = self._out_shape(*X.shape[2:])
         offsets = self._offsets()
         out = window_view(X, offsets[0], self.stride, out_shape).copy(order="K")
-        argmax = np.zeros(out.shape, dtype=np.intp) if training else None
-        for k, offset in enumerate(offsets[1:], start=1):
-            view = window_view(X, offset, self.stride, out_shape)
-            if training:
-                argmax[view > out] = k
-            np.maximum(out, view, out=out)
+        for offset in offsets[1:]:
+            np.maximum(out, window_view(X, offset, self.stride, out_shape), out=out)
         if training:
-            self._cache = (argmax, X.shape, out_shape)
+            # Keeping the input and the maxima is cheaper than recording the
+            # arg-max here: masked writes are slow, comparisons are not.
+            self._cache = (X, out)
         return out
 
-    def backward(self, dout):
-        argmax, input_shape, out_shape = self._cache
-        dX = np.zeros(input_shape, dtype=dout.dtype)
-        for k, offset in enumerate(self._offsets()):
+    def backward(self, dout, input_grad=True):
+        X, out = self._cache
+        out_shape = out.shape[2:]
+        if dout.strides != out.strides:
+            # e.g. from Flatten (NCHW order): match the layout of the maxima
+            # once, so every pass below runs over matching strides.
+            matched = np.empty_like(out, dtype=dout.dtype)
+            matched[...] = dout
+            dout = matched
+        dX = channels_last_zeros(X.shape, dout.dtype)
+        overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
+        taken = np.zeros(out.shape, dtype=bool)
+        for offset in self._offsets():
+            # The first offset (row-major) holding the maximum of its window.
+            is_max = window_view(X, offset, self.stride, out_shape) == out
+            is_max &= ~taken
+            taken |= is_max
             view = window_view(dX, offset, self.stride, out_shape)
-            view += np.where(argmax == k, dout, 0)
+            if overlapping:
+                view += dout * is_max
+            else:  # each input position belongs to one window: assign
+                np.multiply(dout, is_max, out=view)
         return dX
 
 
@@ -296,7 +323,7 @@ class Flatten(Layer):
     def forward(self, X, training=False):
         return X.reshape(X.shape[0], -1)
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         return dout.reshape((dout.shape[0],) + self.input_shape)
 
 
@@ -342,7 +369,7 @@ class Dense(Layer):
         Y += self.params["b"]
         return Y
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         X = self._cache
         self.grads = {"W": X.T @ dout, "b": dout.sum(axis=0)}
-        return dout @ self.params["W"].T
+        return dout @ self.params["W"].T if input_grad else None

@@ -11,6 +11,7 @@ from skconv._conv import (
     conv_output_length,
     correlate_naive,
     im2col,
+    kernel_matrix,
     pad_images,
     padding_amounts,
     pair,
@@ -117,7 +118,7 @@ def fast_correlate(X, K, b, stride, padding):
     )
     cols = im2col(pad_images(X, pads), (kh, kw), (sh, sw), out)
     assert cols.shape == (X.shape[0] * out[0] * out[1], X.shape[1] * kh * kw)
-    Y = cols @ K.reshape(K.shape[0], -1).T + b
+    Y = cols @ kernel_matrix(K).T + b
     return Y.reshape(X.shape[0], out[0], out[1], K.shape[0]).transpose(0, 3, 1, 2)
 
 
