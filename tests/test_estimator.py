@@ -444,3 +444,15 @@ def test_keyboard_interrupt_stops_cleanly_with_a_usable_model(digits, monkeypatc
     assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
     assert clf.predict(X[:10]).shape == (10,)
     assert np.isfinite(clf.predict_proba(X[:10])).all()
+
+
+def test_concurrent_predictions_equal_serial_ones(fitted, digits):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = digits
+    chunks = [X[i * 100 : (i + 1) * 100] for i in range(8)]
+    expected = [fitted.predict_proba(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(fitted.predict_proba, chunks * 4))
+    for i, result in enumerate(results):
+        np.testing.assert_array_equal(result, expected[i % 8])
