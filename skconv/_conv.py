@@ -15,12 +15,16 @@ Vocabulary follows :func:`scipy.signal.correlate2d`:
 * *full* convolution: the kernel is rotated by 180 degrees and visits every
   position where it overlaps the input at all.
 
-The fast path (:func:`im2col` + one matrix product, :func:`col2im` for the
-input gradient, both channels-last in memory) sits beside :func:`correlate_naive`, a deliberately slow
+The fast path (:func:`im2col` + one matrix product, and
+:func:`conv_input_gradient` for the input gradient, both channels-last in
+memory) sits beside :func:`correlate_naive`, a deliberately slow
 reference that the tests compare it against.
 """
 
+import math
+
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 
 def pair(value):
@@ -118,6 +122,28 @@ def window_view(X, offset, stride, out_shape):
     return X[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
 
 
+def _row_block(n_rows, n_cols):
+    """Rows per block so that blocks of a narrow matrix are about 512 wide.
+
+    Element-wise passes and reductions over a ``(rows, 8)`` matrix run an
+    inner loop of 8; viewing it as ``(rows / k, 8 * k)`` makes them fast.
+    """
+    return math.gcd(n_rows, max(1, 512 // n_cols))
+
+
+def add_bias(Y, b):
+    """``Y += b`` for a C-contiguous ``(rows, n)`` matrix, in wide blocks."""
+    k = _row_block(*Y.shape)
+    wide = Y.reshape(-1, k * Y.shape[1])
+    wide += np.tile(b, k)
+
+
+def sum_rows(Y):
+    """``Y.sum(axis=0)`` for a ``(rows, n)`` matrix, in wide blocks."""
+    k = _row_block(*Y.shape)
+    return Y.reshape(-1, k * Y.shape[1]).sum(axis=0).reshape(k, -1).sum(axis=0)
+
+
 def kernel_matrix(K):
     """Kernels ``(n_filters, channels, kh, kw)`` as the matrix im2col expects.
 
@@ -170,9 +196,18 @@ def im2col(X, kernel, stride, out_shape):
     """
     n, c = X.shape[:2]
     kh, kw = kernel
+    sh, sw = stride
     ho, wo = out_shape
-    # One strided copy per kernel offset, each writing runs of `c` contiguous
-    # values (channels last); cheaper than transposing a 6-D window view.
+    X_nhwc = X.transpose(0, 2, 3, 1)
+    if X_nhwc.flags.c_contiguous and kw * c >= 8:
+        # Channels-last input: in a window, each kernel row is kw * c
+        # contiguous values, so one copy of the window view is fastest.
+        windows = sliding_window_view(X_nhwc, (kh, kw), axis=(1, 2))
+        windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
+        cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
+        return cols.reshape(n * ho * wo, kh * kw * c)
+    # Few channels: one strided copy per kernel offset is cheaper than a
+    # 6-D copy with runs of a few values.
     cols = np.empty((n, ho, wo, kh, kw, c), dtype=X.dtype)
     for i in range(kh):
         for j in range(kw):
@@ -181,33 +216,42 @@ def im2col(X, kernel, stride, out_shape):
     return cols.reshape(n * ho * wo, kh * kw * c)
 
 
-def col2im(cols, input_shape, kernel, stride, out_shape):
-    """Scatter-add window rows back onto the input grid (adjoint of im2col).
+def conv_input_gradient(dY, K, input_shape, stride, out_shape):
+    """Gradient of a cross-correlation with respect to its (padded) input.
+
+    ``dX_j = sum_i dY_i (*full) K_ij``: the full convolution of the output
+    gradients with the kernels. Written as a sum over kernel offsets
+    ``(a, b)``: the product ``dY @ K[:, :, a, b]`` is added at the input
+    positions that offset saw (the adjoint of :func:`im2col`, without
+    building its matrix). Each addition runs over contiguous rows of
+    ``wo * channels`` values.
 
     Parameters
     ----------
-    cols : ndarray of shape (n_samples * ho * wo, kh * kw * channels)
+    dY : ndarray of shape (n_samples * ho * wo, n_filters)
+        Output gradients, rows ordered like those of :func:`im2col`.
+    K : ndarray of shape (n_filters, channels, kh, kw)
     input_shape : tuple of int
         ``(n_samples, channels, height, width)`` of the padded input.
-    kernel, stride, out_shape : tuple of (int, int)
-        As in :func:`im2col`.
+    stride, out_shape : tuple of (int, int)
 
     Returns
     -------
-    X : ndarray of shape ``input_shape``
-        ``X[n, c, y, x]`` is the sum of every entry of ``cols`` that
-        :func:`im2col` copied from that position. Stored channels-last.
+    dX : ndarray of shape ``input_shape``
+        Stored channels-last.
     """
-    n, c = input_shape[:2]
-    kh, kw = kernel
+    n, c, h, w = input_shape
+    kh, kw = K.shape[2:]
+    sh, sw = stride
     ho, wo = out_shape
-    cols = cols.reshape(n, ho, wo, kh, kw, c)
-    X = channels_last_zeros(input_shape, cols.dtype)
+    K_by_offset = np.ascontiguousarray(K.transpose(2, 3, 0, 1))  # (kh, kw, F, c)
+    dX = np.zeros((n, h, w, c), dtype=dY.dtype)
     for i in range(kh):
         for j in range(kw):
-            view = window_view(X, (i, j), stride, out_shape)
-            view += cols[:, :, :, i, j, :].transpose(0, 3, 1, 2)
-    return X
+            rows = slice(i, i + sh * (ho - 1) + 1, sh)
+            columns = slice(j, j + sw * (wo - 1) + 1, sw)
+            dX[:, rows, columns, :] += (dY @ K_by_offset[i, j]).reshape(n, ho, wo, c)
+    return dX.transpose(0, 3, 1, 2)
 
 
 def correlate_naive(X, K, b, stride=1, padding="valid"):

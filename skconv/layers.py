@@ -22,8 +22,9 @@ Images are NCHW: ``(n_samples, channels, height, width)``.
 import numpy as np
 
 from ._conv import (
+    add_bias,
     channels_last_zeros,
-    col2im,
+    conv_input_gradient,
     conv_output_length,
     im2col,
     kernel_from_matrix,
@@ -32,6 +33,7 @@ from ._conv import (
     padding_amounts,
     pair,
     pool_output_length,
+    sum_rows,
     window_view,
 )
 
@@ -133,9 +135,9 @@ class Conv2D(Layer):
     * ``dK_ij = X_j * dY_i`` (valid cross-correlation), as one product of
       ``dY`` with the same window matrix;
     * ``dB_i = sum(dY_i)``;
-    * ``dX_j = sum_i dY_i (*full) K_ij``, the full convolution, computed as
-      ``dY @ K`` scattered back onto the input grid (col2im), which is the
-      same sum written as a matrix product.
+    * ``dX_j = sum_i dY_i (*full) K_ij``, the full convolution, computed
+      offset by offset as ``dY @ K[:, :, a, b]`` added onto the input grid
+      (see :func:`skconv._conv.conv_input_gradient`).
     """
 
     def __init__(self, n_filters, kernel_size, stride=1, padding="valid", init="he"):
@@ -203,7 +205,7 @@ class Conv2D(Layer):
         X_padded = pad_images(X, pads)
         cols = im2col(X_padded, self.kernel_size, self.stride, (ho, wo))
         Y = cols @ kernel_matrix(self.params["W"]).T
-        Y += self.params["b"]
+        add_bias(Y, self.params["b"])
         if training:
             self._cache = (cols, X_padded.shape, pads, (ho, wo))
         # Rows of Y are (sample, row, col): a transposed view gives NCHW
@@ -214,7 +216,7 @@ class Conv2D(Layer):
         """Store ``dK`` and ``dB``; return ``dX`` (None if not ``input_grad``).
 
         The first layer of a network has no use for its input gradient;
-        skipping it saves a matrix product and a col2im.
+        skipping it saves the most expensive part of the backward pass.
         """
         cols, padded_shape, pads, out_shape = self._cache
         W = self.params["W"]
@@ -223,12 +225,11 @@ class Conv2D(Layer):
         dY = dout.transpose(0, 2, 3, 1).reshape(-1, self.n_filters)
         self.grads = {
             "W": kernel_from_matrix(dY.T @ cols, W.shape),
-            "b": dY.sum(axis=0),
+            "b": sum_rows(dY),
         }
         if not input_grad:
             return None
-        dcols = dY @ kernel_matrix(W)
-        dX = col2im(dcols, padded_shape, self.kernel_size, self.stride, out_shape)
+        dX = conv_input_gradient(dY, W, padded_shape, self.stride, out_shape)
         (top, bottom), (left, right) = pads
         return dX[:, :, top : padded_shape[2] - bottom, left : padded_shape[3] - right]
 
@@ -299,7 +300,7 @@ class MaxPool2D(Layer):
             dout = matched
         dX = channels_last_zeros(X.shape, dout.dtype)
         overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
-        taken = np.zeros(out.shape, dtype=bool)
+        taken = np.zeros_like(out, dtype=bool)  # same layout as `out`
         for offset in self._offsets():
             # The first offset (row-major) holding the maximum of its window.
             is_max = window_view(X, offset, self.stride, out_shape) == out

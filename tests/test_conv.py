@@ -7,7 +7,7 @@ import pytest
 from scipy.signal import correlate2d
 
 from skconv._conv import (
-    col2im,
+    conv_input_gradient,
     conv_output_length,
     correlate_naive,
     im2col,
@@ -102,7 +102,7 @@ def test_pad_images_returns_input_itself_without_padding_and_zeros_otherwise():
 
 
 # --------------------------------------------------------------------------
-# im2col / col2im against the naive reference
+# im2col and the input gradient against references
 # --------------------------------------------------------------------------
 
 
@@ -174,39 +174,63 @@ def test_correlate_naive_equals_scipy_per_channel_sum(kernel, stride, padding):
     ],
 )
 @pytest.mark.parametrize("batch, channels", [(1, 1), (2, 3)])
-def test_col2im_is_adjoint_of_im2col(kernel, stride, batch, channels):
+def test_conv_input_gradient_is_adjoint_of_correlation(kernel, stride, batch, channels):
+    # <correlate(X, K), dY> == <X, dX>: the input gradient of a linear map is
+    # its adjoint, whatever the stride, overlap or gaps between windows.
     rng = np.random.RandomState(2)
     kh, kw = pair(kernel)
     sh, sw = pair(stride)
     shape = (batch, channels, 7, 8)
     out = ((7 - kh) // sh + 1, (8 - kw) // sw + 1)
     X = rng.normal(size=shape)
-    cols = im2col(X, (kh, kw), (sh, sw), out)
-    C = rng.normal(size=cols.shape)
-    back = col2im(C, shape, (kh, kw), (sh, sw), out)
-    assert back.shape == shape
-    np.testing.assert_allclose(np.sum(cols * C), np.sum(X * back), rtol=1e-12)
+    K = rng.normal(size=(2, channels, kh, kw))
+    Y = im2col(X, (kh, kw), (sh, sw), out) @ kernel_matrix(K).T
+    dY = rng.normal(size=Y.shape)
+    dX = conv_input_gradient(dY, K, shape, (sh, sw), out)
+    assert dX.shape == shape
+    np.testing.assert_allclose(np.sum(Y * dY), np.sum(X * dX), rtol=1e-12)
 
 
-def test_col2im_counts_how_often_each_input_is_seen():
-    # col2im of all-ones counts the windows covering every position.
+def test_conv_input_gradient_counts_how_often_each_input_is_seen():
+    # With all-ones gradients and kernel, dX counts the windows covering
+    # every position.
     shape = (1, 1, 4, 5)
     out = (3, 2)  # kernel 2, stride (1, 2)
-    ones = np.ones((3 * 2, 4))
-    counts = col2im(ones, shape, (2, 2), (1, 2), out)[0, 0]
+    counts = conv_input_gradient(np.ones((3 * 2, 1)), np.ones((1, 1, 2, 2)), shape, (1, 2), out)
     expected = np.zeros((4, 5))
     for p in range(3):
         for q in range(2):
             expected[p : p + 2, 2 * q : 2 * q + 2] += 1
-    np.testing.assert_array_equal(counts, expected)
-    assert np.all(counts[:, 4] == 0)  # the last column is never visited
+    np.testing.assert_array_equal(counts[0, 0], expected)
+    assert np.all(counts[0, 0, :, 4] == 0)  # the last column is never visited
+
+
+@pytest.mark.parametrize("channels", [3, 8])
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("kernel", [(3, 3), (2, 4)])
+def test_im2col_channels_last_path_equals_reference(channels, stride, kernel):
+    # Channels-last input with kw * channels >= 8 takes the one-copy path;
+    # the result must not depend on the memory layout.
+    rng = np.random.RandomState(3)
+    X_nhwc = rng.normal(size=(2, 9, 8, channels))
+    X = X_nhwc.transpose(0, 3, 1, 2)  # NCHW shape, channels-last memory
+    K = rng.normal(size=(4, channels) + kernel)
+    b = rng.normal(size=4)
+    out = conv_output_length(9, kernel[0], stride, "valid"), conv_output_length(8, kernel[1], stride, "valid")
+    fast = im2col(X, kernel, (stride, stride), out)
+    reference = im2col(np.ascontiguousarray(X), kernel, (stride, stride), out)
+    np.testing.assert_array_equal(fast, reference)
+    Y = (fast @ kernel_matrix(K).T + b).reshape(2, out[0], out[1], 4).transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(Y, correlate_naive(X, K, b, stride), rtol=1e-12, atol=1e-12)
 
 
 def test_im2col_preserves_float32():
     X = np.random.RandomState(0).normal(size=(2, 2, 4, 4)).astype(np.float32)
     cols = im2col(X, (2, 2), (1, 1), (3, 3))
     assert cols.dtype == np.float32
-    assert col2im(cols, X.shape, (2, 2), (1, 1), (3, 3)).dtype == np.float32
+    K = np.ones((1, 2, 2, 2), dtype=np.float32)
+    dY = np.ones((2 * 3 * 3, 1), dtype=np.float32)
+    assert conv_input_gradient(dY, K, X.shape, (1, 1), (3, 3)).dtype == np.float32
 
 
 @pytest.mark.parametrize(

@@ -416,3 +416,26 @@ def test_maxpool2d_build_raises_when_pool_is_bigger_than_input(pool, shape):
         MaxPool2D(pool).build(shape)
     ph, pw = pair(pool)
     assert MaxPool2D(pool).build((1, ph, pw)) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv2d_results_do_not_depend_on_input_memory_layout(padding, stride):
+    # Channels-last input (as conv and pooling outputs are stored) with many
+    # channels takes im2col's one-copy path; the gradient checks above use
+    # C-ordered input. Both must give the same outputs and gradients.
+    rng = np.random.RandomState(7)
+    layer = Conv2D(5, 3, stride=stride, padding=padding)
+    layer.build((8, 7, 6), rng, np.float64)
+    X_last = rng.normal(size=(3, 7, 6, 8)).transpose(0, 3, 1, 2)
+    X_first = np.ascontiguousarray(X_last)
+    Y_last = layer.forward(X_last, training=True)
+    dout = rng.normal(size=Y_last.shape)
+    dX_last = layer.backward(dout)
+    grads_last = {k: v.copy() for k, v in layer.grads.items()}
+    Y_first = layer.forward(X_first, training=True)
+    dX_first = layer.backward(dout)
+    np.testing.assert_allclose(Y_last, Y_first, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dX_last, dX_first, rtol=1e-12, atol=1e-12)
+    for key in grads_last:
+        np.testing.assert_allclose(grads_last[key], layer.grads[key], rtol=1e-12, atol=1e-12)
