@@ -192,7 +192,8 @@ def im2col(X, kernel, stride, out_shape):
     cols : ndarray of shape (n_samples * ho * wo, kh * kw * channels)
         Row ``(n, p, q)`` holds the window under output position ``(p, q)``
         of sample ``n`` in ``(i, j, c)`` order, so a cross-correlation is
-        ``cols @ kernel_matrix(K).T``.
+        ``cols @ kernel_matrix(K).T``. C-ordered, or Fortran-ordered for
+        inputs with few channels.
     """
     n, c = X.shape[:2]
     kh, kw = kernel
@@ -206,14 +207,15 @@ def im2col(X, kernel, stride, out_shape):
         windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
         cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
         return cols.reshape(n * ho * wo, kh * kw * c)
-    # Few channels: one strided copy per kernel offset is cheaper than a
-    # 6-D copy with runs of a few values.
-    cols = np.empty((n, ho, wo, kh, kw, c), dtype=X.dtype)
+    # Few channels: build the transposed matrix, one block of whole image
+    # rows per kernel offset and channel, and return its transpose (a
+    # Fortran-ordered view that BLAS reads without a copy).
+    cols_t = np.empty((kh, kw, c, n, ho, wo), dtype=X.dtype)
     for i in range(kh):
         for j in range(kw):
             view = window_view(X, (i, j), stride, out_shape)
-            cols[:, :, :, i, j, :] = view.transpose(0, 2, 3, 1)
-    return cols.reshape(n * ho * wo, kh * kw * c)
+            cols_t[i, j] = view.transpose(1, 0, 2, 3)
+    return cols_t.reshape(kh * kw * c, n * ho * wo).T
 
 
 def conv_input_gradient(dY, K, input_shape, stride, out_shape):

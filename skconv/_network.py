@@ -41,10 +41,15 @@ def build_layers(
 ):
     """Create and initialise the layer stack.
 
-    The stack is, for each convolution block ``Conv2D -> activation ->
-    MaxPool2D`` (the pool is left out where it would do nothing), then
+    The stack is, for each convolution block ``Conv2D -> MaxPool2D ->
+    activation`` (the pool is left out where it would do nothing), then
     ``Flatten``, then ``Dense -> activation`` for each hidden layer, then a
     linear ``Dense`` output with ``n_outputs`` logits.
+
+    Pooling comes before the activation: every activation here is monotone
+    non-decreasing, so ``max(f(x)) = f(max(x))`` and the block computes the
+    usual ``pool(f(conv(X)))``, with the activation run on a map
+    ``pool_size**2`` times smaller.
 
     Parameters
     ----------
@@ -92,10 +97,10 @@ def build_layers(
                 f"Convolution block {block} receives maps of shape "
                 f"(channels, height, width) = {shape}: {exc}"
             ) from exc
-        add(activation_layer())
         pool = fitting_pool(pool_size, shape[1], shape[2])
         if pool != (1, 1):
             add(MaxPool2D(pool))
+        add(activation_layer())
     add(Flatten())
     for n_units in hidden_layer_sizes:
         add(Dense(n_units, init=init))

@@ -300,12 +300,15 @@ class MaxPool2D(Layer):
             dout = matched
         dX = channels_last_zeros(X.shape, dout.dtype)
         overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
-        taken = np.zeros_like(out, dtype=bool)  # same layout as `out`
+        taken = None  # windows whose maximum an earlier offset already holds
         for offset in self._offsets():
             # The first offset (row-major) holding the maximum of its window.
             is_max = window_view(X, offset, self.stride, out_shape) == out
-            is_max &= ~taken
-            taken |= is_max
+            if taken is None:
+                taken = is_max.copy(order="K")  # keep the channels-last layout
+            else:
+                np.greater(is_max, taken, out=is_max)  # is_max and not taken
+                taken |= is_max
             view = window_view(dX, offset, self.stride, out_shape)
             if overlapping:
                 view += dout * is_max

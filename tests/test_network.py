@@ -140,7 +140,7 @@ def test_build_layers_stack_order_and_shapes(activation):
     layers = small_network(activation, 3)
     act = ACTIVATIONS[activation]
     assert [type(layer) for layer in layers] == [
-        Conv2D, act, MaxPool2D, Conv2D, act, MaxPool2D, Flatten, Dense, act, Dense
+        Conv2D, MaxPool2D, act, Conv2D, MaxPool2D, act, Flatten, Dense, act, Dense
     ]
     conv1, conv2 = layers[0], layers[3]
     assert (conv1.n_filters, conv1.kernel_size) == (3, (3, 3))
@@ -178,13 +178,13 @@ def one_block(image_shape, pool_size=2, kernel=1, padding="valid"):
 def test_build_layers_pools_only_axes_long_enough():
     layers = one_block((1, 1, 7))
     types = [type(layer) for layer in layers]
-    assert types == [Conv2D, Tanh, MaxPool2D, Flatten, Dense]
-    assert layers[2].pool_size == (1, 2)
+    assert types == [Conv2D, MaxPool2D, Tanh, Flatten, Dense]
+    assert layers[1].pool_size == (1, 2)
     assert layers[-1].params["W"].shape == (2 * 1 * 3, 3)  # 7 columns pooled to 3
     assert forward(layers, np.zeros((2, 1, 1, 7))).shape == (2, 3)
 
     layers = one_block((1, 7, 1))
-    assert layers[2].pool_size == (2, 1)
+    assert layers[1].pool_size == (2, 1)
 
     layers = one_block((1, 1, 1))
     assert [type(layer) for layer in layers] == [Conv2D, Tanh, Flatten, Dense]
@@ -274,3 +274,22 @@ def test_clear_caches_removes_training_caches_and_keeps_predictions():
     assert not any(hasattr(layer, "_cache") for layer in layers)
     np.testing.assert_array_equal(forward(layers, X), before)
 
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_pooling_before_activation_is_pool_of_activation(activation):
+    # build_layers pools before the activation; for monotone activations
+    # this is the textbook pool(f(x)), forward and backward.
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(3, 4, 6, 7))  # distinct values: no ties
+    dout = rng.normal(size=(3, 4, 3, 3))
+    results = []
+    for order in ("pool_first", "activation_first"):
+        act, pool = ACTIVATIONS[activation](), MaxPool2D(2)
+        act.build(X.shape[1:])
+        pool.build(X.shape[1:])
+        stack = [pool, act] if order == "pool_first" else [act, pool]
+        results.append((forward(stack, X, training=True), backward(stack, dout)))
+    (Y1, dX1), (Y2, dX2) = results
+    np.testing.assert_allclose(Y1, Y2, rtol=1e-12)
+    np.testing.assert_allclose(dX1, dX2, rtol=1e-12, atol=1e-15)
