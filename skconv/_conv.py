@@ -86,6 +86,21 @@ def pool_output_length(size, pool, stride):
     return (size - pool) // stride + 1
 
 
+def match_layout(array, like):
+    """``array``, copied into the memory layout of ``like`` if it differs.
+
+    Element-wise passes over operands with different axis orders (say NCHW
+    and NHWC) run several times slower than over matching ones; one copy
+    first pays off when several passes follow.
+    """
+    scale = array.itemsize / like.itemsize
+    if array.strides == tuple(int(s * scale) for s in like.strides):
+        return array
+    matched = np.empty_like(like, dtype=array.dtype)
+    matched[...] = array
+    return matched
+
+
 def pad_images(X, pads):
     """Zero-pad the two spatial axes of an NCHW array.
 

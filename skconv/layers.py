@@ -29,6 +29,7 @@ from ._conv import (
     im2col,
     kernel_from_matrix,
     kernel_matrix,
+    match_layout,
     pad_images,
     padding_amounts,
     pair,
@@ -281,39 +282,36 @@ class MaxPool2D(Layer):
         out_shape = self._out_shape(*X.shape[2:])
         offsets = self._offsets()
         out = window_view(X, offsets[0], self.stride, out_shape).copy(order="K")
-        for offset in offsets[1:]:
-            np.maximum(out, window_view(X, offset, self.stride, out_shape), out=out)
+        # In training, the index of the window offset holding the maximum.
+        # zeros_like keeps the memory layout of `out`, so that every pass
+        # below runs over matching strides.
+        index_type = np.uint8 if len(offsets) < 256 else np.uint16
+        argmax = np.zeros_like(out, dtype=index_type) if training else None
+        for k, offset in enumerate(offsets[1:], start=1):
+            view = window_view(X, offset, self.stride, out_shape)
+            if training:
+                # The last offset that beats the running maximum is the
+                # first (row-major) position holding the window's maximum.
+                # Arithmetic, not masked writes, which are slow.
+                beats = np.multiply(view > out, k, dtype=index_type)
+                np.maximum(argmax, beats, out=argmax)
+            np.maximum(out, view, out=out)
         if training:
-            # Keeping the input and the maxima is cheaper than recording the
-            # arg-max here: masked writes are slow, comparisons are not.
-            self._cache = (X, out)
+            self._cache = (argmax, X.shape)
         return out
 
     def backward(self, dout, input_grad=True):
-        X, out = self._cache
-        out_shape = out.shape[2:]
-        if dout.strides != out.strides:
-            # e.g. from Flatten (NCHW order): match the layout of the maxima
-            # once, so every pass below runs over matching strides.
-            matched = np.empty_like(out, dtype=dout.dtype)
-            matched[...] = dout
-            dout = matched
-        dX = channels_last_zeros(X.shape, dout.dtype)
+        argmax, input_shape = self._cache
+        out_shape = argmax.shape[2:]
+        dout = match_layout(dout, argmax)
+        dX = channels_last_zeros(input_shape, dout.dtype)
         overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
-        taken = None  # windows whose maximum an earlier offset already holds
-        for offset in self._offsets():
-            # The first offset (row-major) holding the maximum of its window.
-            is_max = window_view(X, offset, self.stride, out_shape) == out
-            if taken is None:
-                taken = is_max.copy(order="K")  # keep the channels-last layout
-            else:
-                np.greater(is_max, taken, out=is_max)  # is_max and not taken
-                taken |= is_max
+        for k, offset in enumerate(self._offsets()):
             view = window_view(dX, offset, self.stride, out_shape)
             if overlapping:
-                view += dout * is_max
+                view += dout * (argmax == k)
             else:  # each input position belongs to one window: assign
-                np.multiply(dout, is_max, out=view)
+                np.multiply(dout, argmax == k, out=view)
         return dX
 
 
@@ -328,7 +326,13 @@ class Flatten(Layer):
         return X.reshape(X.shape[0], -1)
 
     def backward(self, dout, input_grad=True):
-        return dout.reshape((dout.shape[0],) + self.input_shape)
+        # Returned channels-last, the layout of the maps it came from, so the
+        # element-wise passes of the layers below run over matching strides.
+        channels, height, width = self.input_shape
+        dX = np.empty((dout.shape[0], height, width, channels), dtype=dout.dtype)
+        dX = dX.transpose(0, 3, 1, 2)
+        dX[...] = dout.reshape(dX.shape)
+        return dX
 
 
 class Dense(Layer):
