@@ -159,6 +159,31 @@ def sum_rows(Y):
     return Y.reshape(-1, k * Y.shape[1]).sum(axis=0).reshape(k, -1).sum(axis=0)
 
 
+def transposed_product(A, B, block_rows=2048):
+    """``A.T @ B`` for tall matrices, summed over blocks of rows.
+
+    OpenBLAS runs products whose inner dimension is tens of thousands of
+    rows and whose outputs are tiny (the first layer's kernel gradient:
+    ``(8 x 43264) @ (43264 x 9)``) well below its speed; blocks of 2048 rows
+    that stay in cache make them 2-3 times faster. The blocking is fixed, so
+    results are reproducible.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_rows, m)
+    B : ndarray of shape (n_rows, k)
+    block_rows : int, default=2048
+
+    Returns
+    -------
+    product : ndarray of shape (m, k)
+    """
+    product = A[:block_rows].T @ B[:block_rows]
+    for start in range(block_rows, A.shape[0], block_rows):
+        product += A[start : start + block_rows].T @ B[start : start + block_rows]
+    return product
+
+
 def kernel_matrix(K):
     """Kernels ``(n_filters, channels, kh, kw)`` as the matrix im2col expects.
 

@@ -35,6 +35,7 @@ from ._conv import (
     pair,
     pool_output_length,
     sum_rows,
+    transposed_product,
     window_view,
 )
 
@@ -225,7 +226,7 @@ class Conv2D(Layer):
         # it comes back through the activation from the next layer.
         dY = dout.transpose(0, 2, 3, 1).reshape(-1, self.n_filters)
         self.grads = {
-            "W": kernel_from_matrix(dY.T @ cols, W.shape),
+            "W": kernel_from_matrix(transposed_product(dY, cols), W.shape),
             "b": sum_rows(dY),
         }
         if not input_grad:

@@ -15,6 +15,7 @@ from skconv._conv import (
     pad_images,
     padding_amounts,
     pair,
+    transposed_product,
 )
 
 SIZES = range(1, 10)
@@ -244,4 +245,15 @@ def test_correlate_naive_single_channel_equals_scipy_correlate2d(shape, kernel):
     Y = correlate_naive(x[None, None], k[None, None], np.array([bias]))
     np.testing.assert_allclose(
         Y[0, 0], correlate2d(x, k, mode="valid") + bias, rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("n_rows", [1, 5, 2048, 2049, 5000])
+def test_transposed_product_equals_matmul(n_rows):
+    rng = np.random.RandomState(4)
+    A = rng.normal(size=(n_rows, 3))
+    B = rng.normal(size=(n_rows, 4))
+    np.testing.assert_allclose(transposed_product(A, B), A.T @ B, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        transposed_product(A, B, block_rows=7), A.T @ B, rtol=1e-12, atol=1e-12
     )
