@@ -12,10 +12,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import gen_batches
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
+    column_or_1d,
     check_is_fitted,
     check_random_state,
     validate_data,
@@ -23,9 +26,10 @@ from sklearn.utils.validation import (
 
 from . import _network
 from ._input import flatten_images, resolve_image_shape
+from ._validation_set import split_validation, validation_metrics
 from .activations import ACTIVATIONS
 from .losses import LOG_PROBA_FUNCTIONS
-from .optimizers import SOLVERS
+from .optimizers import SOLVERS, scheduled_learning_rate
 
 
 def _keep_model_on_error(fit_method):
@@ -237,8 +241,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -247,10 +254,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
     def __init__(
@@ -265,8 +275,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         activation="relu",
         solver="adam",
         alpha=1e-4,
+        weight_decay=0.01,
         batch_size=32,
+        learning_rate="constant",
         learning_rate_init=2e-3,
+        power_t=0.5,
         max_iter=100,
         shuffle=True,
         random_state=None,
@@ -275,10 +288,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        class_weight=None,
     ):
         self.image_shape = image_shape
         self.filters = filters
@@ -290,8 +306,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
+        self.weight_decay = weight_decay
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
@@ -300,10 +319,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -314,7 +336,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @_keep_model_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Train the network on ``(X, y)``.
 
         Parameters
@@ -327,19 +350,53 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             Class labels (at least two classes).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is the weighted mean over the
-            samples, so integer weights act like repeated samples.
+            samples, so integer weights act like repeated samples. They are
+            multiplied by the ``class_weight`` of each sample's class.
+        X_val : array-like of shape (n_val, n_features), default=None
+            A validation set, as in HistGradientBoostingClassifier: its
+            accuracy and loss are recorded after every epoch
+            (``validation_scores_``, ``validation_loss_curve_``) and, with
+            ``early_stopping=True``, it decides when to stop (instead of a
+            split of ``validation_fraction`` of the training data).
+        y_val : array-like of shape (n_val,), default=None
+            Labels of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : ConvNetClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight, incremental=False,
+            validation=(X_val, y_val, sample_weight_val),
+        )
 
+    def _partial_fit_available(self):
+        """partial_fit exists unless a setting needs the whole data at once."""
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit is not available with early_stopping=True: it trains "
+                "one epoch on the data it is given. Set early_stopping=False."
+            )
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "partial_fit is not available with class_weight='balanced', which "
+                "needs the class counts of the whole data: pass a dict computed on "
+                "it (sklearn.utils.class_weight.compute_class_weight)."
+            )
+        return True
+
+    @available_if(_partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     @_keep_model_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, continuing from the current state.
+
+        One call is one pass over the given samples in mini-batches, with
+        the same updates as one epoch of :meth:`fit` on the same data, so a
+        data set too large for memory can be streamed chunk by chunk.
 
         Parameters
         ----------
@@ -358,22 +415,37 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None,
+             validation=(None, None, None)):
         continuing = hasattr(self, "layers_") and (incremental or self.warm_start)
         architecture = self._validate_architecture()
         X, y, image_shape = self._validate_input(X, y, reset=not continuing)
         classes = self._validate_classes(y, classes, incremental, continuing)
+        X_val, y_val, sample_weight_val = self._validate_validation_set(
+            *validation, classes
+        )
         if continuing:
             state = self._resume(incremental)
         else:
             state = self._initialize(image_shape, classes, X.dtype, architecture)
         dtype = state["layers"][-1].params["W"].dtype
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=dtype, ensure_non_negative=True
-        )
-        targets = self._encode_targets(y, classes, dtype)
+        codes = LabelEncoder().fit(classes).transform(y)
+        sample_weight = self._sample_weight(sample_weight, X, codes, classes, dtype)
         X = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
-        self._train(state, X, targets, sample_weight, incremental)
+        if X_val is not None:
+            val_codes = LabelEncoder().fit(classes).transform(y_val)
+            X_val = X_val.astype(dtype, copy=False).reshape((-1,) + image_shape)
+            val_set = (X_val, val_codes, sample_weight_val.astype(dtype))
+        elif self.early_stopping:
+            train, held_out = split_validation(
+                len(X), codes, self.validation_fraction, len(classes), state["rng"]
+            )
+            val_set = (X[held_out], codes[held_out], sample_weight[held_out])
+            X, codes, sample_weight = X[train], codes[train], sample_weight[train]
+        else:
+            val_set = None
+        targets = self._encode_targets(codes, len(classes), dtype)
+        self._train(state, X, targets, sample_weight, incremental, val_set)
         _network.clear_caches(state["layers"])
 
         # Commit the new state in one go: a fit that raised changed nothing.
@@ -405,11 +477,14 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             "t_": 0,
             "loss_curve_": [],
             "best_loss_": np.inf,
+            "validation_scores_": None,
+            "validation_loss_curve_": None,
+            "best_validation_score_": None,
             "_no_improvement_count": 0,
         }
         return {
             "layers": layers,
-            "optimizer": self._make_optimizer(_network.parameters(layers)),
+            "optimizer": self._make_optimizer(layers),
             "rng": rng,
             "history": history,
         }
@@ -417,11 +492,12 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     def _resume(self, incremental):
         """A copy of the fitted training state, to train further."""
         history = {
-            "n_iter_": self.n_iter_,
-            "t_": self.t_,
-            "loss_curve_": list(self.loss_curve_),
-            "best_loss_": self.best_loss_,
-            "_no_improvement_count": self._no_improvement_count,
+            name: copy.copy(getattr(self, name))
+            for name in (
+                "n_iter_", "t_", "loss_curve_", "best_loss_", "validation_scores_",
+                "validation_loss_curve_", "best_validation_score_",
+                "_no_improvement_count",
+            )
         }
         # partial_fit keeps drawing from one stream across calls.
         if incremental:
@@ -508,30 +584,91 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             )
         return known
 
-    def _encode_targets(self, y, classes, dtype):
-        """One-hot targets (softmax) or a 0/1 column (logistic)."""
-        codes = LabelEncoder().fit(classes).transform(y)
-        if len(classes) == 2:
-            return codes.astype(dtype).reshape(-1, 1)
-        return np.eye(len(classes), dtype=dtype)[codes]
+    def _validate_validation_set(self, X_val, y_val, sample_weight_val, classes):
+        """Checked ``(X_val, y_val, sample_weight_val)``, or Nones."""
+        if X_val is None and y_val is None:
+            return None, None, None
+        if X_val is None or y_val is None:
+            raise ValueError(
+                "Pass both X_val and y_val (a validation set), or neither; got "
+                f"only {'X_val' if y_val is None else 'y_val'}."
+            )
+        X_val, shape_from_X = flatten_images(X_val)
+        X_val = validate_data(
+            self, X_val, reset=False, dtype=(np.float64, np.float32)
+        )
+        y_val = column_or_1d(y_val, warn=True)
+        check_consistent_length(X_val, y_val)
+        unseen = np.setdiff1d(y_val, classes)
+        if unseen.size:
+            raise ValueError(
+                f"y_val contains labels {unseen.tolist()} that are not among the "
+                f"classes of y, {classes.tolist()}."
+            )
+        sample_weight_val = _check_sample_weight(
+            sample_weight_val, X_val, ensure_non_negative=True
+        )
+        return X_val, y_val, sample_weight_val
 
-    def _make_optimizer(self, params):
+    def _sample_weight(self, sample_weight, X, codes, classes, dtype):
+        """Validated sample weights times the class weights."""
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=dtype, ensure_non_negative=True
+        )
+        if self.class_weight is None:
+            return sample_weight
+        if self.class_weight == "balanced":
+            # n_samples / (n_classes * count), as scikit-learn's "balanced",
+            # with weighted counts so that integer weights still act like
+            # repeated samples; a class without weight keeps weight 0.
+            counts = np.bincount(codes, weights=sample_weight, minlength=len(classes))
+            per_class = np.divide(
+                counts.sum(), len(classes) * counts,
+                out=np.zeros(len(classes)), where=counts > 0,
+            )
+        else:
+            unknown = set(self.class_weight) - set(classes.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys {sorted(unknown, key=str)} that are not "
+                    f"among the classes {classes.tolist()}."
+                )
+            per_class = np.array([self.class_weight.get(c, 1.0) for c in classes.tolist()])
+        return sample_weight * per_class[codes].astype(dtype)
+
+    def _encode_targets(self, codes, n_classes, dtype):
+        """One-hot targets (softmax) or a 0/1 column (logistic)."""
+        if n_classes == 2:
+            return codes.astype(dtype).reshape(-1, 1)
+        return np.eye(n_classes, dtype=dtype)[codes]
+
+    def _make_optimizer(self, layers):
+        params = _network.parameters(layers)
         if self.solver == "sgd":
             return SOLVERS["sgd"](
                 params, self.learning_rate_init, self.momentum, self.nesterovs_momentum
             )
-        return SOLVERS["adam"](
-            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
-        )
+        adam_args = (params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+        if self.solver == "adamw":
+            # Decay weights only, not biases or normalisation parameters.
+            decays = [key == "W" for layer in layers for key in layer.params]
+            return SOLVERS["adamw"](*adam_args, self.weight_decay, decays)
+        return SOLVERS["adam"](*adam_args)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
         return min(self.batch_size, n_samples)
 
-    def _train(self, state, X, targets, sample_weight, incremental):
+    def _train(self, state, X, targets, sample_weight, incremental, val_set):
         """Train ``state`` in place: one epoch, or up to ``max_iter`` epochs."""
         history = state["history"]
+        if val_set is not None and history["validation_scores_"] is None:
+            history["validation_scores_"] = []
+            history["validation_loss_curve_"] = []
+            history["best_validation_score_"] = -np.inf
+        best_params = None
+        stopped = False
         for _ in range(1 if incremental else self.max_iter):
             start = time.perf_counter()
             try:
@@ -539,34 +676,52 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             except KeyboardInterrupt:
                 # As MLPClassifier: keep the model trained so far.
                 warnings.warn("Training interrupted by user.")
-                return
+                break
             history["n_iter_"] += 1
             history["t_"] += X.shape[0]
             history["loss_curve_"].append(loss)
-            if self.verbose:
-                print(
-                    f"Epoch {history['n_iter_']}, loss = {loss:.6f}, "
-                    f"{time.perf_counter() - start:.2f} s"
+            message = f"Epoch {history['n_iter_']}, loss = {loss:.6f}"
+            if val_set is not None:
+                score, val_loss = validation_metrics(
+                    state["layers"], *val_set, self._output(state),
+                    self._chunk_rows(X.dtype, state["layers"]),
                 )
+                history["validation_scores_"].append(score)
+                history["validation_loss_curve_"].append(val_loss)
+                if score > history["best_validation_score_"] and self.early_stopping:
+                    best_params = [p.copy() for p in _network.parameters(state["layers"])]
+                history["best_validation_score_"] = max(
+                    history["best_validation_score_"], score
+                )
+                message += f", validation score = {score:.6f}, validation loss = {val_loss:.6f}"
+            if self.verbose:
+                print(f"{message}, {time.perf_counter() - start:.2f} s")
+            self._update_learning_rate(state)
             if self._stopped_improving(history) and not incremental:
-                if self.verbose:
-                    print(
-                        f"Training loss did not improve more than tol={self.tol} "
-                        f"for {self.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                history["_no_improvement_count"] = 0
-                return
-        if not incremental:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+                stopped = self._stop_or_slow_down(state)
+                if stopped:
+                    break
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+        if stopped:
+            history["_no_improvement_count"] = 0
+        if best_params is not None:
+            # Early stopping keeps the weights of the best validation score.
+            for param, best in zip(_network.parameters(state["layers"]), best_params):
+                param[...] = best
+
+    def _output(self, state):
+        return "logistic" if state["layers"][-1].n_units == 1 else "softmax"
 
     def _run_epoch(self, state, X, targets, sample_weight):
         """One pass over the data in mini-batches; return the mean loss."""
         layers, optimizer, history = state["layers"], state["optimizer"], state["history"]
-        output = "logistic" if layers[-1].n_units == 1 else "softmax"
+        output = self._output(state)
         n_samples = X.shape[0]
         params = _network.parameters(layers)
         total_weight = float(sample_weight.sum())
@@ -591,15 +746,53 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             epoch_loss += loss * batch_weight / total_weight
         return epoch_loss
 
+    def _update_learning_rate(self, state):
+        """Apply the ``learning_rate`` schedule after an epoch."""
+        if self.learning_rate in ("invscaling", "cosine"):
+            history = state["history"]
+            state["optimizer"].learning_rate = scheduled_learning_rate(
+                self.learning_rate,
+                self.learning_rate_init,
+                epoch=history["n_iter_"],
+                max_iter=self.max_iter,
+                t=history["t_"],
+                power_t=self.power_t,
+            )
+
     def _stopped_improving(self, history):
-        """Update the no-improvement count as MLPClassifier does; True to stop."""
-        loss = history["loss_curve_"][-1]
-        if loss > history["best_loss_"] - self.tol:
-            history["_no_improvement_count"] += 1
+        """Update the no-improvement count as MLPClassifier does; True to act.
+
+        With early stopping the validation score must rise by ``tol``,
+        otherwise the training loss must fall by ``tol``, within
+        ``n_iter_no_change`` epochs.
+        """
+        if self.early_stopping and history["validation_scores_"]:
+            scores = history["validation_scores_"]
+            previous_best = max(scores[:-1], default=-np.inf)
+            worse = scores[-1] < previous_best + self.tol
         else:
-            history["_no_improvement_count"] = 0
-        history["best_loss_"] = min(history["best_loss_"], loss)
+            worse = history["loss_curve_"][-1] > history["best_loss_"] - self.tol
+        history["_no_improvement_count"] = history["_no_improvement_count"] + 1 if worse else 0
+        history["best_loss_"] = min(history["best_loss_"], history["loss_curve_"][-1])
         return history["_no_improvement_count"] > self.n_iter_no_change
+
+    def _stop_or_slow_down(self, state):
+        """True to stop; with ``learning_rate="adaptive"``, divide it by 5 first."""
+        what = "Validation score" if self.early_stopping else "Training loss"
+        message = (
+            f"{what} did not improve more than tol={self.tol} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+        optimizer = state["optimizer"]
+        if self.learning_rate == "adaptive" and optimizer.learning_rate > 1e-6:
+            optimizer.learning_rate /= 5.0
+            state["history"]["_no_improvement_count"] = 0
+            if self.verbose:
+                print(f"{message} Setting learning rate to {optimizer.learning_rate:g}")
+            return False
+        if self.verbose:
+            print(f"{message} Stopping.")
+        return True
 
     # -------------------------------------------------------------- predict
 
@@ -615,16 +808,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             )
         dtype = self.layers_[-1].params["W"].dtype
         X = X.reshape((-1,) + self.image_shape_)
-        logits = np.empty((X.shape[0], self.n_outputs_), dtype=dtype)
-        for batch in gen_batches(X.shape[0], self._chunk_rows(dtype)):
-            logits[batch] = _network.forward(
-                self.layers_, X[batch].astype(dtype, copy=False)
-            )
-        return logits
+        return _network.forward_in_chunks(
+            self.layers_, X, self._chunk_rows(dtype, self.layers_), dtype
+        )
 
-    def _chunk_rows(self, dtype):
+    def _chunk_rows(self, dtype, layers):
         """Rows per inference chunk within ``sklearn.get_config()['working_memory']``."""
-        values = sum(layer.values_per_sample() for layer in self.layers_)
+        values = sum(layer.values_per_sample() for layer in layers)
         row_bytes = values * np.dtype(dtype).itemsize
         return max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
 

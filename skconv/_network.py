@@ -116,6 +116,22 @@ def forward(layers, X, training=False):
     return X
 
 
+def forward_in_chunks(layers, X, chunk_rows, dtype):
+    """Inference logits of ``X``, ``chunk_rows`` samples at a time.
+
+    Each chunk is cast to ``dtype`` (the parameters' dtype) on its own, so
+    neither a cast copy of ``X`` nor the intermediate maps (im2col matrices
+    above all) grow with the number of samples.
+    """
+    logits = None
+    for start in range(0, len(X), chunk_rows):
+        chunk = forward(layers, X[start : start + chunk_rows].astype(dtype, copy=False))
+        if logits is None:
+            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
+        logits[start : start + chunk_rows] = chunk
+    return logits
+
+
 def backward(layers, dout, input_grad=True):
     """Back-propagate ``dout`` through the stack.
 

@@ -54,6 +54,11 @@ class Adam:
     beta_1, beta_2 : float, default=0.9, 0.999
     epsilon : float, default=1e-8
 
+    Attributes
+    ----------
+    learning_rate : float
+        The current step size (a schedule may change it between epochs).
+
     Notes
     -----
     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``,
@@ -63,7 +68,7 @@ class Adam:
     def __init__(
         self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
-        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -76,7 +81,7 @@ class Adam:
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         # A Python float keeps float32 parameters in float32 arithmetic.
-        step = self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        step = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         for param, grad, m, v in zip(params, grads, self.ms, self.vs):
             m *= b1
             m += (1 - b1) * grad
@@ -85,5 +90,81 @@ class Adam:
             param -= step * m / (np.sqrt(v) + self.epsilon)
 
 
-#: Optimizer classes by the ``solver`` names of scikit-learn's MLP.
-SOLVERS = {"sgd": SGD, "adam": Adam}
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    Parameters
+    ----------
+    params : list of ndarray
+    learning_rate_init : float, default=0.001
+    beta_1, beta_2 : float, default=0.9, 0.999
+    epsilon : float, default=1e-8
+    weight_decay : float, default=0.01
+    decay_mask : list of bool, default=None
+        Which parameters decay (by default all); biases usually do not.
+
+    Notes
+    -----
+    Before each Adam step, ``p <- p * (1 - lr * weight_decay)``: the decay
+    does not go through the adaptive scaling, unlike an L2 term added to
+    the loss (PyTorch's ``AdamW`` does the same).
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        weight_decay=0.01,
+        decay_mask=None,
+    ):
+        super().__init__(params, learning_rate_init, beta_1, beta_2, epsilon)
+        self.weight_decay = float(weight_decay)
+        self.decay_mask = [True] * len(params) if decay_mask is None else list(decay_mask)
+
+    def update_params(self, params, grads):
+        """Decay, then update ``params`` in place from ``grads``."""
+        shrink = 1.0 - self.learning_rate * self.weight_decay
+        for param, decays in zip(params, self.decay_mask):
+            if decays:
+                param *= shrink
+        super().update_params(params, grads)
+
+
+def scheduled_learning_rate(schedule, learning_rate_init, *, epoch, max_iter, t, power_t):
+    """The learning rate a schedule sets after ``epoch`` epochs.
+
+    Parameters
+    ----------
+    schedule : {"constant", "invscaling", "cosine"}
+        ``"adaptive"`` is not a function of time: the estimator divides the
+        rate by 5 when training stops improving, and keeps it otherwise.
+    learning_rate_init : float
+    epoch : int
+        Epochs completed.
+    max_iter : int
+        Epochs planned.
+    t : int
+        Samples seen so far.
+    power_t : float
+
+    Returns
+    -------
+    learning_rate : float
+        ``"constant"``: ``lr0``. ``"invscaling"``: ``lr0 / (t + 1)**power_t``
+        as in scikit-learn's MLP. ``"cosine"``: ``lr0 * (1 + cos(pi *
+        min(epoch, max_iter) / max_iter)) / 2``, from ``lr0`` to 0 over
+        ``max_iter`` epochs.
+    """
+    if schedule == "invscaling":
+        return learning_rate_init / (t + 1) ** power_t
+    if schedule == "cosine":
+        progress = min(epoch, max_iter) / max_iter
+        return learning_rate_init * 0.5 * (1.0 + math.cos(math.pi * progress))
+    return learning_rate_init
+
+
+#: Optimizer classes by solver name (scikit-learn's MLP names, plus AdamW).
+SOLVERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW}

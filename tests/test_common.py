@@ -15,17 +15,35 @@ from sklearn.utils.estimator_checks import (
 from skconv import ConvNetClassifier
 
 # Configurations checked besides the defaults: other depths, kernels,
-# paddings, solvers and activations must keep the contract too.
+# paddings, solvers, schedules, activations and training options must keep
+# the contract too.
 CONFIGURATIONS = [
     ConvNetClassifier(),
     ConvNetClassifier(filters=(8,), kernel_size=5, padding="same", solver="sgd",
                       learning_rate_init=0.01, activation="tanh"),
     ConvNetClassifier(filters=(), hidden_layer_sizes=(32, 16), activation="logistic",
                       learning_rate_init=0.01),
+    ConvNetClassifier(filters=(8,), solver="adamw", learning_rate="cosine"),
+    ConvNetClassifier(filters=(8,), solver="sgd", learning_rate="adaptive",
+                      learning_rate_init=0.01),
+    ConvNetClassifier(filters=(8,), class_weight="balanced"),
+    ConvNetClassifier(filters=(8,), early_stopping=True),
 ]
 
+# Only where the configuration makes the equivalence impossible, with why.
+RANDOM_VALIDATION_SPLIT = (
+    "early_stopping holds out a random validation split of the rows, so "
+    "weighting a row cannot be the same as repeating it"
+)
 
-@parametrize_with_checks(CONFIGURATIONS)
+
+def expected_failed_checks(estimator):
+    if estimator.early_stopping:
+        return {"check_sample_weight_equivalence_on_dense_data": RANDOM_VALIDATION_SPLIT}
+    return {}
+
+
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     # A max_iter stop warns, as MLPClassifier's does; that is not a failure.
     with warnings.catch_warnings():

@@ -91,7 +91,7 @@ def test_predict_in_chunks_gives_same_result(fitted, digits):
     X, _ = digits
     expected = fitted.predict_proba(X[:300])
     with config_context(working_memory=0.01):  # 10 kB: a few rows per chunk
-        assert fitted._chunk_rows(np.float64) < 300
+        assert fitted._chunk_rows(np.float64, fitted.layers_) < 300
         chunked = fitted.predict_proba(X[:300])
     np.testing.assert_allclose(chunked, expected, rtol=1e-12, atol=1e-15)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from skconv.layers import Dense
-from skconv.optimizers import SOLVERS, SGD, Adam
+from skconv.optimizers import SOLVERS, SGD, Adam, AdamW, scheduled_learning_rate
 
 P0 = [1.0, -2.0]
 G1 = [0.5, 1.0]
@@ -133,4 +133,39 @@ def test_optimizers_minimise_a_quadratic():
 
 
 def test_solvers_table_maps_names():
-    assert SOLVERS == {"sgd": SGD, "adam": Adam}
+    assert SOLVERS == {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+
+
+def test_adamw_decays_weights_before_the_adam_step():
+    p = np.array(P0)
+    frozen = np.array(P0)  # its decay_mask entry is False: plain Adam
+    opt = AdamW([p, frozen], learning_rate_init=0.1, weight_decay=0.5,
+                decay_mask=[True, False])
+    opt.update_params([p, frozen], [np.array(G1), np.array(G1)])
+    # Decay: p * (1 - 0.1 * 0.5) = 0.95 p. First Adam step: m = 0.1 g,
+    # v = 0.001 g**2, step size lr * sqrt(0.001) / 0.1, so the step is
+    # lr * g / (|g| + eps / sqrt(0.001)), about 0.1 * sign(g).
+    step = 0.1 * np.array(G1) / (np.abs(G1) + 1e-8 / math.sqrt(0.001))
+    np.testing.assert_allclose(p, 0.95 * np.array(P0) - step, rtol=1e-12)
+    np.testing.assert_allclose(frozen, np.array(P0) - step, rtol=1e-12)
+
+
+def test_adamw_without_decay_equals_adam():
+    a, b = np.array(P0), np.array(P0)
+    adamw = AdamW([a], learning_rate_init=0.01, weight_decay=0.0)
+    adam = Adam([b], learning_rate_init=0.01)
+    for g in (G1, G2):
+        adamw.update_params([a], [np.array(g)])
+        adam.update_params([b], [np.array(g)])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_learning_rate_schedules():
+    common = dict(max_iter=10, t=99, power_t=0.5)
+    assert scheduled_learning_rate("constant", 0.1, epoch=3, **common) == 0.1
+    assert scheduled_learning_rate("invscaling", 0.1, epoch=3, **common) == pytest.approx(0.01)
+    cosine = [scheduled_learning_rate("cosine", 0.1, epoch=e, **common) for e in range(12)]
+    assert cosine[0] == pytest.approx(0.1)
+    assert cosine[5] == pytest.approx(0.05)
+    assert cosine[10] == pytest.approx(0.0) and cosine[11] == pytest.approx(0.0)
+    assert all(a >= b for a, b in zip(cosine, cosine[1:]))
