@@ -8,7 +8,16 @@ and a loss.
 import numpy as np
 
 from .activations import ACTIVATIONS, INITIALISATIONS
-from .layers import Conv2D, Dense, Flatten, MaxPool2D
+from .layers import (
+    AvgPool2D,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2D,
+    MaxPool2D,
+)
 from .losses import LOSS_FUNCTIONS
 
 
@@ -38,18 +47,25 @@ def build_layers(
     n_outputs,
     rng,
     dtype,
+    pooling="max",
+    global_pooling=False,
+    batch_normalization=False,
+    dropout=0.0,
 ):
     """Create and initialise the layer stack.
 
-    The stack is, for each convolution block ``Conv2D -> MaxPool2D ->
-    activation`` (the pool is left out where it would do nothing), then
-    ``Flatten``, then ``Dense -> activation`` for each hidden layer, then a
-    linear ``Dense`` output with ``n_outputs`` logits.
+    The stack is, for each convolution block, ``Conv2D [-> BatchNormalization]
+    -> MaxPool2D -> activation`` (or ``-> activation -> AvgPool2D``; the pool
+    is left out where it would do nothing), then ``Flatten`` (or
+    ``GlobalAvgPool2D``), then ``Dense [-> BatchNormalization] -> activation
+    [-> Dropout]`` for each hidden layer, then a linear ``Dense`` output with
+    ``n_outputs`` logits.
 
-    Pooling comes before the activation: every activation here is monotone
-    non-decreasing, so ``max(f(x)) = f(max(x))`` and the block computes the
-    usual ``pool(f(conv(X)))``, with the activation run on a map
-    ``pool_size**2`` times smaller.
+    Max-pooling comes before the activation: every activation here is
+    monotone non-decreasing, so ``max(f(x)) = f(max(x))`` and the block
+    computes the usual ``pool(f(conv(X)))``, with the activation run on a map
+    ``pool_size**2`` times smaller. Average pooling does not commute with
+    the activation and stays after it.
 
     Parameters
     ----------
@@ -67,8 +83,16 @@ def build_layers(
     activation : {"identity", "logistic", "relu", "tanh"}
     n_outputs : int
     rng : numpy.random.RandomState
-        Source of the initial weights, drawn layer by layer in stack order.
+        Source of the initial weights (and of the dropout seeds), drawn
+        layer by layer in stack order.
     dtype : numpy dtype
+    pooling : {"max", "avg"}, default="max"
+    global_pooling : bool, default=False
+        Average each map to one value instead of flattening it.
+    batch_normalization : bool, default=False
+        Normalise the output of every convolution and hidden layer.
+    dropout : float, default=0.0
+        Dropout rate after every hidden layer; 0 adds no Dropout layer.
 
     Returns
     -------
@@ -97,14 +121,25 @@ def build_layers(
                 f"Convolution block {block} receives maps of shape "
                 f"(channels, height, width) = {shape}: {exc}"
             ) from exc
+        if batch_normalization:
+            add(BatchNormalization())
         pool = fitting_pool(pool_size, shape[1], shape[2])
-        if pool != (1, 1):
-            add(MaxPool2D(pool))
-        add(activation_layer())
-    add(Flatten())
+        if pooling == "avg":
+            add(activation_layer())
+            if pool != (1, 1):
+                add(AvgPool2D(pool))
+        else:
+            if pool != (1, 1):
+                add(MaxPool2D(pool))
+            add(activation_layer())
+    add(GlobalAvgPool2D() if global_pooling else Flatten())
     for n_units in hidden_layer_sizes:
         add(Dense(n_units, init=init))
+        if batch_normalization:
+            add(BatchNormalization())
         add(activation_layer())
+        if dropout > 0:
+            add(Dropout(dropout))
     add(Dense(n_outputs, init="glorot"))
     return layers
 

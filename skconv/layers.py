@@ -1,4 +1,5 @@
-"""Layers with parameters or shape changes: Conv2D, MaxPool2D, Flatten, Dense.
+"""Layers with parameters or shape changes: Conv2D, MaxPool2D, Flatten, Dense,
+Dropout, BatchNormalization, AvgPool2D and GlobalAvgPool2D.
 
 One contract for every layer (activations live in :mod:`skconv.activations`
 and follow it too):
@@ -22,6 +23,7 @@ Images are NCHW: ``(n_samples, channels, height, width)``.
 import numpy as np
 
 from ._conv import (
+    _row_block,
     add_bias,
     channels_last_zeros,
     conv_input_gradient,
@@ -382,3 +384,368 @@ class Dense(Layer):
         X = self._cache
         self.grads = {"W": X.T @ dout, "b": dout.sum(axis=0)}
         return dout @ self.params["W"].T if input_grad else None
+
+
+def _memory_order_uniform(random_state, like):
+    """Uniform draws in ``[0, 1)`` shaped like ``like``, in its memory layout.
+
+    The values are drawn in the order ``like`` is stored (for a C-ordered
+    array, ``random_state.random_sample(like.shape)`` itself), and returned
+    as a view with the strides of ``like``, so that element-wise passes
+    between the two run over matching strides.
+    """
+    order = sorted(range(like.ndim), key=lambda axis: -abs(like.strides[axis]))
+    draws = random_state.random_sample(tuple(like.shape[axis] for axis in order))
+    return draws.transpose(np.argsort(order))
+
+
+class Dropout(Layer):
+    """Inverted dropout: zero random entries in training, rescale the rest.
+
+    Parameters
+    ----------
+    rate : float, default=0.5
+        Probability of zeroing an entry, in ``[0, 1)``. 0 makes the layer a
+        no-op.
+
+    Attributes
+    ----------
+    random_state : numpy.random.RandomState
+        Source of the masks, created by ``build`` from one seed drawn from
+        the ``rng`` it is given; each training pass draws from it, so a
+        model built from the same seed sees the same masks.
+
+    Notes
+    -----
+    In training, with ``u`` uniform in ``[0, 1)`` for each entry,
+
+    ``M = [u >= rate] / (1 - rate)``, ``Y = X * M``, ``dX = dout * M``,
+
+    so each entry is kept with probability ``1 - rate`` and ``E[Y] = X``.
+    In inference ``Y = X`` (the same object). The uniforms are drawn in the
+    memory order of ``X``, so the mask an entry gets depends on the layout
+    of the input as well as on the seed.
+    """
+
+    def __init__(self, rate=0.5):
+        super().__init__()
+        rate = float(rate)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout rate must be in [0, 1); got {rate}.")
+        self.rate = rate
+
+    def _repr_args(self):
+        return f"rate={self.rate}"
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        # One draw whatever the rate, so that the rate does not change the
+        # weights of the layers built after this one.
+        seed = (np.random if rng is None else rng).randint(np.iinfo(np.int32).max)
+        self.random_state = np.random.RandomState(seed)
+        self.input_shape = tuple(input_shape)
+        return self.input_shape
+
+    def forward(self, X, training=False):
+        if not training or self.rate == 0.0:
+            return X
+        keep = _memory_order_uniform(self.random_state, X) >= self.rate
+        mask = np.multiply(keep, 1.0 / (1.0 - self.rate), dtype=X.dtype)
+        self._cache = mask
+        return X * mask
+
+    def backward(self, dout, input_grad=True):
+        if self.rate == 0.0:
+            return dout
+        return dout * self._cache
+
+
+class _PerChannel:
+    """Per-channel sums and broadcasts over the fastest view of an array.
+
+    For an array stored channels-last (4-D conv maps) or a C-ordered 2-D
+    array, the work happens on a ``(rows / k, k * channels)`` matrix view
+    with per-channel vectors tiled ``k`` times (the wide blocks of
+    :func:`skconv._conv.add_bias`); otherwise directly on the array, with
+    vectors shaped to broadcast along axis 1.
+    """
+
+    def __init__(self, X):
+        self.shape = X.shape
+        self.channels = X.shape[1]
+        self.count = X.size // self.channels
+        rows = X if X.ndim == 2 else X.transpose(0, 2, 3, 1)
+        self.wide = rows.flags.c_contiguous
+        if self.wide:
+            self.k = _row_block(self.count, self.channels)
+        else:
+            self.axes = (0,) + tuple(range(2, X.ndim))
+            self.vector_shape = (1, self.channels) + (1,) * (X.ndim - 2)
+
+    def view(self, A):
+        """``A`` (same shape and layout as the input) as the working array."""
+        if not self.wide:
+            return A
+        rows = A if A.ndim == 2 else A.transpose(0, 2, 3, 1)
+        return rows.reshape(-1, self.k * self.channels)
+
+    def vector(self, v):
+        """A per-channel vector, ready to broadcast against working arrays."""
+        return np.tile(v, self.k) if self.wide else v.reshape(self.vector_shape)
+
+    def total(self, Z):
+        """Per-channel sums of a working array: shape (channels,)."""
+        if self.wide:
+            return Z.sum(axis=0).reshape(self.k, self.channels).sum(axis=0)
+        return Z.sum(axis=self.axes)
+
+    def restore(self, Z):
+        """A working array back in the input's shape (and layout)."""
+        if not self.wide:
+            return Z
+        if len(self.shape) == 2:
+            return Z.reshape(self.shape)
+        n, c, h, w = self.shape
+        return Z.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+class BatchNormalization(Layer):
+    """Batch normalisation (Ioffe and Szegedy, 2015) with a learned affine map.
+
+    Each channel of a 4-D input is normalised over (batch, height, width);
+    each feature of a 2-D input over the batch.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Weight of the old value in the running averages (Keras' convention;
+        PyTorch's ``momentum=0.1`` is this class's ``momentum=0.9``).
+    epsilon : float, default=1e-5
+        Added to the variance before the square root.
+
+    Attributes
+    ----------
+    params : dict
+        ``"gamma"`` (scale, initially ones) and ``"beta"`` (shift, initially
+        zeros), of shape (channels,). Not named ``"W"``: the L2 penalty and
+        weight decay apply to params named ``"W"`` only.
+    grads : dict
+        Same keys and shapes as ``params``.
+    running_mean, running_var : ndarray of shape (channels,)
+        Running averages of the batch statistics (initially zeros and ones),
+        updated by each training pass and used for inference.
+
+    Notes
+    -----
+    With ``m`` values per channel in the batch (``n * H * W`` or ``n``), in
+    training:
+
+    * ``mu = sum(x) / m``, ``var = sum((x - mu)**2) / m`` (biased);
+    * ``x_hat = (x - mu) / sqrt(var + epsilon)``,
+      ``y = gamma * x_hat + beta``;
+    * ``running_mean <- momentum * running_mean + (1 - momentum) * mu``,
+      ``running_var <- momentum * running_var + (1 - momentum) * var * m /
+      (m - 1)`` (the unbiased variance, as in PyTorch), so training needs
+      ``m >= 2``.
+
+    The backward pass goes through the batch statistics:
+
+    * ``dbeta = sum(dy)``, ``dgamma = sum(dy * x_hat)``;
+    * ``dx = gamma / sqrt(var + epsilon) * (dy - (dbeta + x_hat * dgamma) / m)``.
+
+    In inference, ``y = gamma * (x - running_mean) / sqrt(running_var +
+    epsilon) + beta``, computed as ``x * scale + shift``: each sample's
+    output does not depend on the rest of the batch, and the running
+    statistics do not change.
+
+    The output (and the input gradient) keep the memory layout of the
+    input: conv maps stored channels-last are processed as a
+    ``(pixels, channels)`` matrix.
+    """
+
+    def __init__(self, momentum=0.9, epsilon=1e-5):
+        super().__init__()
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+
+    def _repr_args(self):
+        return f"momentum={self.momentum}, epsilon={self.epsilon}"
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        if len(input_shape) not in (1, 3):
+            raise ValueError(
+                "BatchNormalization takes (features,) or (channels, height, "
+                f"width) inputs; got samples of shape {tuple(input_shape)}."
+            )
+        self.input_shape = tuple(input_shape)
+        channels = input_shape[0]
+        self.params = {
+            "gamma": np.ones(channels, dtype=dtype),
+            "beta": np.zeros(channels, dtype=dtype),
+        }
+        self.running_mean = np.zeros(channels, dtype=dtype)
+        self.running_var = np.ones(channels, dtype=dtype)
+        return self.input_shape
+
+    def forward(self, X, training=False):
+        axes = _PerChannel(X)
+        Z = axes.view(X)
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if not training:
+            scale = gamma / np.sqrt(self.running_var + self.epsilon)
+            shift = beta - self.running_mean * scale
+            Y = Z * axes.vector(scale)
+            Y += axes.vector(shift)
+            return axes.restore(Y)
+        m = axes.count
+        if m < 2:
+            raise ValueError(
+                "BatchNormalization needs more than one value per channel in "
+                f"training; got a batch of shape {X.shape}."
+            )
+        mean = axes.total(Z) / m
+        x_hat = Z - axes.vector(mean)
+        var = axes.total(x_hat * x_hat) / m
+        inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        x_hat *= axes.vector(inv_std)
+        Y = x_hat * axes.vector(gamma)
+        Y += axes.vector(beta)
+        momentum = self.momentum
+        self.running_mean = momentum * self.running_mean + (1 - momentum) * mean
+        self.running_var = momentum * self.running_var + (1 - momentum) * (
+            var * (m / (m - 1))
+        )
+        self._cache = (axes, x_hat, inv_std)
+        return axes.restore(Y)
+
+    def backward(self, dout, input_grad=True):
+        axes, x_hat, inv_std = self._cache
+        dY = axes.view(match_layout(dout, axes.restore(x_hat)))
+        dbeta = axes.total(dY)
+        dgamma = axes.total(dY * x_hat)
+        self.grads = {"gamma": dgamma, "beta": dbeta}
+        if not input_grad:
+            return None
+        m = axes.count
+        dX = x_hat * axes.vector(dgamma / m)
+        dX += axes.vector(dbeta / m)
+        np.subtract(dY, dX, out=dX)
+        dX *= axes.vector(self.params["gamma"] * inv_std)
+        return axes.restore(dX)
+
+
+class AvgPool2D(Layer):
+    """2-D average pooling; the gradient is spread evenly over each window.
+
+    Parameters
+    ----------
+    pool_size : int or tuple of (int, int)
+    stride : int or tuple of (int, int), default=None
+        Defaults to ``pool_size`` (non-overlapping windows). Rows and columns
+        that do not fill a whole window are dropped, as in
+        :class:`MaxPool2D`.
+
+    Notes
+    -----
+    With windows of ``ph * pw`` entries and stride ``(sh, sw)``:
+
+    * ``Y[n, c, p, q] = sum_{i < ph, j < pw} X[n, c, p*sh + i, q*sw + j]
+      / (ph * pw)``;
+    * ``dX[n, c, y, x] = sum over the windows (p, q) holding (y, x) of
+      dY[n, c, p, q] / (ph * pw)``: overlapping windows accumulate, and
+      positions in no window get 0.
+    """
+
+    def __init__(self, pool_size, stride=None):
+        super().__init__()
+        self.pool_size = pair(pool_size)
+        self.stride = self.pool_size if stride is None else pair(stride)
+
+    def _repr_args(self):
+        return f"pool_size={self.pool_size}, stride={self.stride}"
+
+    def _out_shape(self, height, width):
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        return pool_output_length(height, ph, sh), pool_output_length(width, pw, sw)
+
+    def _offsets(self):
+        ph, pw = self.pool_size
+        return [(i, j) for i in range(ph) for j in range(pw)]
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        channels, height, width = input_shape
+        ho, wo = self._out_shape(height, width)
+        if ho < 1 or wo < 1:
+            raise ValueError(
+                f"AvgPool2D pool {self.pool_size} does not fit an input of "
+                f"height x width {height}x{width}; use a smaller pool_size."
+            )
+        self.input_shape = tuple(input_shape)
+        return (channels, ho, wo)
+
+    def forward(self, X, training=False):
+        out_shape = self._out_shape(*X.shape[2:])
+        offsets = self._offsets()
+        # copy(order="K") keeps the layout of X (channels-last after a conv).
+        out = window_view(X, offsets[0], self.stride, out_shape).copy(order="K")
+        for offset in offsets[1:]:
+            out += window_view(X, offset, self.stride, out_shape)
+        out /= len(offsets)
+        if training:
+            self._cache = X.shape
+        return out
+
+    def backward(self, dout, input_grad=True):
+        input_shape = self._cache
+        n, c, ho, wo = dout.shape
+        offsets = self._offsets()
+        share = np.empty((n, ho, wo, c), dtype=dout.dtype).transpose(0, 3, 1, 2)
+        np.divide(dout, len(offsets), out=share)
+        dX = channels_last_zeros(input_shape, dout.dtype)
+        overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
+        for offset in offsets:
+            view = window_view(dX, offset, self.stride, (ho, wo))
+            if overlapping:
+                view += share
+            else:  # each input position belongs to one window at most
+                view[...] = share
+        return dX
+
+
+class GlobalAvgPool2D(Layer):
+    """Mean of each channel over height and width: ``(n, C, H, W) -> (n, C)``.
+
+    Notes
+    -----
+    ``Y[n, c] = sum_{y, x} X[n, c, y, x] / (H * W)`` and
+    ``dX[n, c, y, x] = dY[n, c] / (H * W)``.
+    """
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        if len(input_shape) != 3:
+            raise ValueError(
+                "GlobalAvgPool2D takes (channels, height, width) inputs; got "
+                f"samples of shape {tuple(input_shape)}."
+            )
+        self.input_shape = tuple(input_shape)
+        return (input_shape[0],)
+
+    def forward(self, X, training=False):
+        if training:
+            self._cache = X.shape
+        n, c, h, w = X.shape
+        pixels = X.transpose(0, 2, 3, 1)
+        if not pixels.flags.c_contiguous:
+            return X.mean(axis=(2, 3))
+        # Channels-last (a conv map): sum rows of k * c values, then the k
+        # blocks; k depends on the map size only, not on the batch.
+        k = _row_block(h * w, c)
+        sums = pixels.reshape(n, -1, k * c).sum(axis=1).reshape(n, k, c).sum(axis=1)
+        sums /= h * w
+        return sums
+
+    def backward(self, dout, input_grad=True):
+        n, c, h, w = self._cache
+        # Channels-last, like the conv maps the input came from.
+        dX = np.empty((n, h, w, c), dtype=dout.dtype)
+        np.divide(dout[:, None, None, :], h * w, out=dX)
+        return dX.transpose(0, 3, 1, 2)

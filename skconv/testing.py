@@ -43,7 +43,7 @@ def numerical_gradient(f, x, h=1e-6):
     return grad
 
 
-def layer_gradients(layer, X, dout):
+def layer_gradients(layer, X, dout, *, training=False):
     """Analytic and numerical gradients of ``sum(layer.forward(X) * dout)``.
 
     Parameters
@@ -54,6 +54,15 @@ def layer_gradients(layer, X, dout):
         Input batch.
     dout : ndarray of float64
         Upstream gradient, of the shape of ``layer.forward(X)``.
+    training : bool, default=False
+        Mode of the forward passes in the numerical objective. ``backward``
+        always differentiates a training pass, so layers whose training
+        output differs from their inference output (batch statistics,
+        dropout) need ``training=True`` here. The objective must then still
+        be a deterministic function of ``X`` and the parameters: a dropout
+        layer has to draw the same mask on every call (reset its
+        ``random_state`` before each forward pass). Running statistics a
+        training pass updates change, which does not affect the objective.
 
     Returns
     -------
@@ -64,7 +73,7 @@ def layer_gradients(layer, X, dout):
     X = np.array(X, dtype=np.float64, order="C")
 
     def objective():
-        return float(np.sum(layer.forward(X, training=False) * dout))
+        return float(np.sum(layer.forward(X, training=training) * dout))
 
     layer.forward(X, training=True)
     dX = layer.backward(dout)
@@ -75,7 +84,7 @@ def layer_gradients(layer, X, dout):
     return pairs
 
 
-def assert_layer_gradients(layer, X, dout, rtol=1e-6, atol=1e-8):
+def assert_layer_gradients(layer, X, dout, rtol=1e-6, atol=1e-8, *, training=False):
     """Assert that ``layer.backward`` agrees with finite differences.
 
     Parameters
@@ -85,13 +94,17 @@ def assert_layer_gradients(layer, X, dout, rtol=1e-6, atol=1e-8):
         See :func:`layer_gradients`.
     rtol, atol : float
         Tolerances of :func:`numpy.testing.assert_allclose`.
+    training : bool, default=False
+        Mode of the forward passes in the numerical objective, see
+        :func:`layer_gradients`.
 
     Raises
     ------
     AssertionError
         Naming the first gradient (``"X"`` or a parameter key) that differs.
     """
-    for name, (analytic, numerical) in layer_gradients(layer, X, dout).items():
+    pairs = layer_gradients(layer, X, dout, training=training)
+    for name, (analytic, numerical) in pairs.items():
         np.testing.assert_allclose(
             analytic, numerical, rtol=rtol, atol=atol, err_msg=f"gradient of {name}"
         )

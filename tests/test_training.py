@@ -183,3 +183,39 @@ def test_score_takes_sample_weight(digits):
     correct = clf.predict(X[200:300]) == y[200:300]
     weights = np.where(correct, 1.0, 0.0)
     assert clf.score(X[200:300], y[200:300], sample_weight=weights) == 1.0
+
+
+def test_layer_options_shape_the_stack(digits):
+    X, y = digits
+    clf = ConvNetClassifier(filters=(4,), hidden_layer_sizes=(8,), batch_normalization=True,
+                            dropout=0.25, pooling="avg", global_pooling=True, max_iter=2,
+                            random_state=0).fit(X[:100], y[:100])
+    assert [type(layer).__name__ for layer in clf.layers_] == [
+        "Conv2D", "BatchNormalization", "ReLU", "AvgPool2D", "GlobalAvgPool2D",
+        "Dense", "BatchNormalization", "ReLU", "Dropout", "Dense",
+    ]
+    assert clf.layers_[8].rate == 0.25
+
+
+def test_batch_normalization_trains_when_the_last_batch_has_one_sample(digits):
+    X, y = digits
+    clf = ConvNetClassifier(**SMALL, batch_normalization=True, batch_size=32, max_iter=3,
+                            random_state=0)
+    clf.fit(X[:65], y[:65])  # 65 = 2 * 32 + 1
+    assert clf.n_iter_ == 3 and clf.t_ == 3 * 65
+    bn = clf.layers_[1]
+    assert not np.allclose(bn.running_mean, 0)  # the statistics were learned
+
+
+def test_dropout_regularises_in_training_only(digits):
+    X, y = digits
+    params = dict(**SMALL, max_iter=5, n_iter_no_change=50, random_state=0)
+    plain = ConvNetClassifier(**params).fit(X[:300], y[:300])
+    dropped = ConvNetClassifier(**params, dropout=0.5).fit(X[:300], y[:300])
+    # Noisier training: the training loss stays higher than without dropout.
+    assert dropped.loss_curve_[-1] > plain.loss_curve_[-1]
+    # Prediction is deterministic: dropout is off.
+    np.testing.assert_array_equal(dropped.predict_proba(X[:50]), dropped.predict_proba(X[:50]))
+    np.testing.assert_allclose(
+        dropped.predict_proba(X[:50])[:10], dropped.predict_proba(X[:10]), rtol=1e-6
+    )
