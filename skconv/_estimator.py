@@ -817,6 +817,15 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                 )
             optimizer.update_params(params, _network.gradients(layers))
             epoch_loss += loss * batch_weight / total_weight
+        for layer in layers:
+            for key, param in layer.params.items():
+                if not np.isfinite(param).all():
+                    raise ValueError(
+                        f"Training diverged: {type(layer).__name__} parameter "
+                        f"{key!r} is no longer finite after epoch "
+                        f"{history['n_iter_'] + 1}. Lower learning_rate_init "
+                        f"(now {self.learning_rate_init}) or scale X."
+                    )
         return epoch_loss
 
     def _update_learning_rate(self, state):

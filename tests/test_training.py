@@ -219,3 +219,22 @@ def test_dropout_regularises_in_training_only(digits):
     np.testing.assert_allclose(
         dropped.predict_proba(X[:50])[:10], dropped.predict_proba(X[:10]), rtol=1e-6
     )
+
+
+def test_non_finite_weights_stop_training_with_a_clear_error(digits, monkeypatch):
+    from skconv.optimizers import Adam
+
+    X, y = digits
+    original = Adam.update_params
+
+    def poisoned(self, params, grads):
+        original(self, params, grads)
+        params[0][...] = np.inf  # the loss of this batch was still finite
+
+    monkeypatch.setattr(Adam, "update_params", poisoned)
+    # Unshuffled, the second batch has zero weight and is skipped, so no
+    # loss sees the infinite weights: the end-of-epoch check must.
+    clf = ConvNetClassifier(**SMALL, max_iter=3, shuffle=False)
+    with pytest.raises(ValueError, match="Training diverged: Conv2D parameter 'W' is no longer finite"):
+        clf.fit(X[:40], y[:40], sample_weight=np.r_[np.ones(32), np.zeros(8)])
+    assert not hasattr(clf, "layers_")
