@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _network
+from ._callbacks import CallbackRun, CallbackSupportMixin
 from ._input import flatten_images, resolve_image_shape
 from ._validation_set import split_validation, validation_metrics
 from .activations import ACTIVATIONS
@@ -46,8 +47,14 @@ def _keep_model_on_error(fit_method):
         try:
             return fit_method(self, *args, **kwargs)
         except BaseException:
+            # scikit-learn's callback machinery tears its own state down.
+            callback_state = {
+                key: value for key, value in self.__dict__.items()
+                if key.startswith(("_callback", "_skl_callbacks"))
+            }
             self.__dict__.clear()
             self.__dict__.update(before)
+            self.__dict__.update(callback_state)
             raise
 
     return wrapper
@@ -69,7 +76,7 @@ def _positive_ints(name, value, length=None):
     return values
 
 
-class ConvNetClassifier(ClassifierMixin, BaseEstimator):
+class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Convolutional neural network classifier for flattened images.
 
     The network is, for each entry of ``filters``, a convolution block
@@ -177,7 +184,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         ``tol`` for ``n_iter_no_change`` consecutive epochs.
 
     verbose : bool or int, default=False
-        Print one line per epoch (epoch, training loss, seconds).
+        1: print one line per epoch (epoch, training loss, validation score
+        and loss when there is a validation set, seconds); 2 and more: also
+        about ten progress lines within each epoch. For a progress bar, use
+        scikit-learn's callbacks (1.9+):
+        ``clf.set_callbacks(sklearn.callback.ProgressBar())``, which also
+        works inside ``GridSearchCV``; ``ScoringMonitor`` logs a score after
+        every epoch.
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous weights instead of
@@ -496,6 +509,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         dtype = state["layers"][-1].params["W"].dtype
         codes = LabelEncoder().fit(classes).transform(y)
         sample_weight = self._sample_weight(sample_weight, X, codes, classes, dtype)
+        X_2d = X
         X = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
         if X_val is not None:
             val_codes = LabelEncoder().fit(classes).transform(y_val)
@@ -510,8 +524,18 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         else:
             val_set = None
         targets = self._encode_targets(codes, len(classes), dtype)
-        self._train(state, X, targets, sample_weight, incremental, val_set)
+        callbacks = CallbackRun(
+            self, X_2d, y, incremental,
+            fitted_attributes={
+                "classes_": classes,
+                "image_shape_": image_shape,
+                "out_activation_": "logistic" if len(classes) == 2 else "softmax",
+                "n_outputs_": state["layers"][-1].n_units,
+            },
+        )
+        self._train(state, X, targets, sample_weight, incremental, val_set, callbacks)
         _network.clear_caches(state["layers"])
+        callbacks.end(state)
 
         # Commit the new state in one go: a fit that raised changed nothing.
         self.classes_ = classes
@@ -729,7 +753,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             return min(200, n_samples)
         return min(self.batch_size, n_samples)
 
-    def _train(self, state, X, targets, sample_weight, incremental, val_set):
+    def _train(self, state, X, targets, sample_weight, incremental, val_set, callbacks):
         """Train ``state`` in place: one epoch, or up to ``max_iter`` epochs."""
         history = state["history"]
         if val_set is not None and history["validation_scores_"] is None:
@@ -740,6 +764,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         stopped = False
         for _ in range(1 if incremental else self.max_iter):
             start = time.perf_counter()
+            callbacks.begin_epoch()
             try:
                 loss = self._run_epoch(state, X, targets, sample_weight)
             except KeyboardInterrupt:
@@ -765,6 +790,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                 message += f", validation score = {score:.6f}, validation loss = {val_loss:.6f}"
             if self.verbose:
                 print(f"{message}, {time.perf_counter() - start:.2f} s")
+            if callbacks.end_epoch(state):
+                if self.verbose:
+                    print("A callback asked to stop training.")
+                stopped = True
+                break
             self._update_learning_rate(state)
             if self._stopped_improving(history) and not incremental:
                 stopped = self._stop_or_slow_down(state)
@@ -800,7 +830,9 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         # one joins the batch before it.
         min_batch_size = 2 if self.batch_normalization else 0
         batches = gen_batches(n_samples, self._batch_size(n_samples), min_batch_size=min_batch_size)
-        for batch in batches:
+        batches = list(batches)
+        report_every = max(1, len(batches) // 10) if self.verbose >= 2 else 0
+        for done, batch in enumerate(batches, start=1):
             idx = order[batch]
             weights = sample_weight[idx]
             batch_weight = float(weights.sum())
@@ -817,6 +849,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                 )
             optimizer.update_params(params, _network.gradients(layers))
             epoch_loss += loss * batch_weight / total_weight
+            if report_every and (done % report_every == 0 or done == len(batches)):
+                print(
+                    f"  epoch {history['n_iter_'] + 1}: batch {done}/{len(batches)}, "
+                    f"batch loss = {loss:.6f}"
+                )
         for layer in layers:
             for key, param in layer.params.items():
                 if not np.isfinite(param).all():
