@@ -238,7 +238,38 @@ class Conv2D(Layer):
         return dX[:, :, top : padded_shape[2] - bottom, left : padded_shape[3] - right]
 
 
-class MaxPool2D(Layer):
+class _Pool2D(Layer):
+    """Window bookkeeping shared by the pooling layers."""
+
+    def __init__(self, pool_size, stride=None):
+        super().__init__()
+        self.pool_size = pair(pool_size)
+        self.stride = self.pool_size if stride is None else pair(stride)
+
+    def _repr_args(self):
+        return f"pool_size={self.pool_size}, stride={self.stride}"
+
+    def _out_shape(self, height, width):
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        return pool_output_length(height, ph, sh), pool_output_length(width, pw, sw)
+
+    def _offsets(self):
+        ph, pw = self.pool_size
+        return [(i, j) for i in range(ph) for j in range(pw)]
+
+    def build(self, input_shape, rng=None, dtype=np.float64):
+        channels, height, width = input_shape
+        ho, wo = self._out_shape(height, width)
+        if ho < 1 or wo < 1:
+            raise ValueError(
+                f"{type(self).__name__} pool {self.pool_size} does not fit an input "
+                f"of height x width {height}x{width}; use a smaller pool_size."
+            )
+        self.input_shape = tuple(input_shape)
+        return (channels, ho, wo)
+
+
+class MaxPool2D(_Pool2D):
     """2-D max pooling; the gradient flows to the arg-max of each window.
 
     Parameters
@@ -253,33 +284,6 @@ class MaxPool2D(Layer):
     When several entries of a window tie for the maximum, the first one (in
     row-major order) receives the gradient.
     """
-
-    def __init__(self, pool_size, stride=None):
-        super().__init__()
-        self.pool_size = pair(pool_size)
-        self.stride = self.pool_size if stride is None else pair(stride)
-
-    def _repr_args(self):
-        return f"pool_size={self.pool_size}, stride={self.stride}"
-
-    def _out_shape(self, height, width):
-        (ph, pw), (sh, sw) = self.pool_size, self.stride
-        return pool_output_length(height, ph, sh), pool_output_length(width, pw, sw)
-
-    def build(self, input_shape, rng=None, dtype=np.float64):
-        channels, height, width = input_shape
-        ho, wo = self._out_shape(height, width)
-        if ho < 1 or wo < 1:
-            raise ValueError(
-                f"MaxPool2D pool {self.pool_size} does not fit an input of "
-                f"height x width {height}x{width}; use a smaller pool_size."
-            )
-        self.input_shape = tuple(input_shape)
-        return (channels, ho, wo)
-
-    def _offsets(self):
-        ph, pw = self.pool_size
-        return [(i, j) for i in range(ph) for j in range(pw)]
 
     def forward(self, X, training=False):
         out_shape = self._out_shape(*X.shape[2:])
@@ -633,7 +637,7 @@ class BatchNormalization(Layer):
         return axes.restore(dX)
 
 
-class AvgPool2D(Layer):
+class AvgPool2D(_Pool2D):
     """2-D average pooling; the gradient is spread evenly over each window.
 
     Parameters
@@ -654,33 +658,6 @@ class AvgPool2D(Layer):
       dY[n, c, p, q] / (ph * pw)``: overlapping windows accumulate, and
       positions in no window get 0.
     """
-
-    def __init__(self, pool_size, stride=None):
-        super().__init__()
-        self.pool_size = pair(pool_size)
-        self.stride = self.pool_size if stride is None else pair(stride)
-
-    def _repr_args(self):
-        return f"pool_size={self.pool_size}, stride={self.stride}"
-
-    def _out_shape(self, height, width):
-        (ph, pw), (sh, sw) = self.pool_size, self.stride
-        return pool_output_length(height, ph, sh), pool_output_length(width, pw, sw)
-
-    def _offsets(self):
-        ph, pw = self.pool_size
-        return [(i, j) for i in range(ph) for j in range(pw)]
-
-    def build(self, input_shape, rng=None, dtype=np.float64):
-        channels, height, width = input_shape
-        ho, wo = self._out_shape(height, width)
-        if ho < 1 or wo < 1:
-            raise ValueError(
-                f"AvgPool2D pool {self.pool_size} does not fit an input of "
-                f"height x width {height}x{width}; use a smaller pool_size."
-            )
-        self.input_shape = tuple(input_shape)
-        return (channels, ho, wo)
 
     def forward(self, X, training=False):
         out_shape = self._out_shape(*X.shape[2:])

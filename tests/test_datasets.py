@@ -1,4 +1,5 @@
-"""IDX reading and Fashion-MNIST loading, on small files the tests write.
+"""IDX reading and Fashion-MNIST loading, on small files the tests write;
+the synthetic shapes of make_shapes.
 
 Nothing here needs Debian's dataset-fashion-mnist package or the network.
 """
@@ -6,15 +7,18 @@ Nothing here needs Debian's dataset-fashion-mnist package or the network.
 import gzip
 import re
 import struct
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch
 
 from skconv.datasets import (
     FASHION_MNIST_CLASSES,
     load_fashion_mnist,
     load_idx,
+    make_shapes,
     write_idx,
 )
 
@@ -426,3 +430,160 @@ def test_fashion_trains_a_classifier(tmp_path):
         clf.fit(X, y)
     assert clf.image_shape_ == (1, 28, 28)
     assert clf.layers_[-1].params["W"].dtype == np.float32
+
+
+# --------------------------------------------------------------- make_shapes
+
+DEFAULT_SHAPES = ("vertical", "horizontal", "cross", "diamond")
+
+
+def on_pixels(image):
+    """Row and column indices of the non-zero pixels of a 2-D image."""
+    return np.nonzero(image)
+
+
+@pytest.mark.parametrize("image_size", [5, 8, 11, 28])
+def test_make_shapes_shapes_and_dtypes(image_size):
+    X, y = make_shapes(37, image_size=image_size, random_state=0)
+    assert X.shape == (37, image_size**2) and X.dtype == np.float64
+    assert y.shape == (37,) and y.dtype == np.int64
+    assert set(np.unique(y)) == {0, 1, 2, 3}
+    assert X.min() >= 0 and X.max() <= 1
+
+
+def test_make_shapes_defaults():
+    X, y = make_shapes(random_state=0)
+    assert X.shape == (100, 64)
+    np.testing.assert_array_equal(np.bincount(y), [25, 25, 25, 25])
+
+
+@pytest.mark.parametrize("n_samples", [1, 2, 4, 7, 101])
+@pytest.mark.parametrize("shapes", [("cross", "x"), DEFAULT_SHAPES])
+def test_make_shapes_balanced(n_samples, shapes):
+    _, y = make_shapes(n_samples, shapes=shapes, random_state=0)
+    counts = np.bincount(y, minlength=len(shapes))
+    assert counts.sum() == n_samples
+    assert counts.max() - counts.min() <= 1
+
+
+def test_make_shapes_shuffled():
+    _, y = make_shapes(200, random_state=0)
+    # Not in blocks nor in a repeating 0, 1, 2, 3 pattern.
+    assert not np.array_equal(y, np.sort(y))
+    assert not np.array_equal(y, np.arange(200) % 4)
+
+
+def test_make_shapes_deterministic():
+    X1, y1 = make_shapes(50, random_state=42)
+    X2, y2 = make_shapes(50, random_state=42)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    X3, _ = make_shapes(50, random_state=43)
+    assert not np.array_equal(X1, X3)
+    # A RandomState instance is used (and advanced) as given.
+    rng = np.random.RandomState(42)
+    X4, y4 = make_shapes(50, random_state=rng)
+    np.testing.assert_array_equal(X4, X1)
+    X5, _ = make_shapes(50, random_state=rng)
+    assert not np.array_equal(X5, X1)
+
+
+def test_make_shapes_positions_vary():
+    X, y = make_shapes(200, noise=0, random_state=0)
+    images = X.reshape(-1, 8, 8)
+    vertical = images[y == 0]
+    columns = {int(np.unique(on_pixels(image)[1])[0]) for image in vertical}
+    rows = {int(on_pixels(image)[0].min()) for image in vertical}
+    # The 5-pixel blueprint has 4 x 4 possible positions in an 8x8 image.
+    assert columns == {2, 3, 4, 5}
+    assert rows == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("image_size", [5, 6, 8, 9, 16])
+def test_make_shapes_noise_free_images_are_the_named_shapes(image_size):
+    shapes = ("vertical", "horizontal", "cross", "diamond", "x", "square")
+    X, y = make_shapes(60, image_size=image_size, shapes=shapes, noise=0, random_state=0)
+    size = 2 * (image_size // 4) + 1  # the documented blueprint side
+    half = size // 2
+    assert set(np.unique(X)) == {0.0, 1.0}
+    for image, label in zip(X.reshape(-1, image_size, image_size), y):
+        rows, cols = on_pixels(image)
+        name = shapes[label]
+        # Every shape spans the full blueprint, in both directions except lines.
+        if name == "vertical":
+            assert len(set(cols)) == 1  # one column
+            assert sorted(rows) == list(range(rows.min(), rows.min() + size))
+        elif name == "horizontal":
+            assert len(set(rows)) == 1  # one row
+            assert sorted(cols) == list(range(cols.min(), cols.min() + size))
+        else:
+            assert rows.max() - rows.min() == size - 1
+            assert cols.max() - cols.min() == size - 1
+            r, c = rows - rows.min() - half, cols - cols.min() - half  # centred
+            if name == "cross":
+                assert np.all((r == 0) | (c == 0))
+                assert len(r) == 2 * size - 1
+            elif name == "diamond":
+                assert np.all(np.abs(r) + np.abs(c) == half)
+                assert len(r) == 4 * half
+            elif name == "x":
+                assert np.all(np.abs(r) == np.abs(c))
+                assert len(r) == 2 * size - 1
+            else:  # square
+                assert np.all((np.abs(r) == half) | (np.abs(c) == half))
+                assert len(r) == 4 * (size - 1)
+
+
+def test_make_shapes_noise_amplitude():
+    clean, y_clean = make_shapes(40, noise=0, random_state=0)
+    noisy, y_noisy = make_shapes(40, noise=0.3, random_state=0)
+    # Same labels and positions: the noise is drawn last.
+    np.testing.assert_array_equal(y_clean, y_noisy)
+    assert np.abs(noisy - clean).max() <= 0.3
+    assert np.abs(noisy - clean).max() > 0.25
+    assert noisy[clean == 1].min() >= 0.7
+    assert noisy[clean == 0].max() <= 0.3
+    assert noisy.min() == 0.0 and noisy.max() == 1.0  # clipped
+    # Large noise still stays in [0, 1].
+    very_noisy, _ = make_shapes(40, noise=5.0, random_state=0)
+    assert very_noisy.min() >= 0 and very_noisy.max() <= 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_samples": 0}, "n_samples must be an integer >= 1"),
+        ({"n_samples": 2.5}, "n_samples must be an integer >= 1"),
+        ({"n_samples": True}, "n_samples must be an integer >= 1"),
+        ({"image_size": 4}, "image_size must be an integer >= 5"),
+        ({"image_size": 8.0}, "image_size must be an integer >= 5"),
+        ({"noise": -0.1}, "noise must be a finite number >= 0"),
+        ({"noise": np.nan}, "noise must be a finite number >= 0"),
+        ({"noise": "high"}, "noise must be a finite number >= 0"),
+        ({"shapes": ("vertical", "circle")}, r"Unknown shape names \['circle'\]"),
+        ({"shapes": ("vertical", "vertical")}, "must not repeat a name"),
+        ({"shapes": ("vertical",)}, "at least two shapes"),
+        ({"shapes": ()}, "at least two shapes"),
+        ({"shapes": "cross"}, "not the string 'cross'"),
+    ],
+)
+def test_make_shapes_invalid_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_shapes(**kwargs)
+
+
+def test_make_shapes_is_learned_by_a_small_cnn():
+    from sklearn.model_selection import train_test_split
+
+    from skconv import ConvNetClassifier
+
+    X, y = make_shapes(400, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    clf = ConvNetClassifier(filters=(8,), max_iter=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+    assert clf.image_shape_ == (1, 8, 8)
+    assert clf.score(X_test, y_test) > 0.9
