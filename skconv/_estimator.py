@@ -499,9 +499,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         architecture = self._validate_architecture()
         X, y, image_shape = self._validate_input(X, y, reset=not continuing)
         classes = self._validate_classes(y, classes, incremental, continuing)
-        X_val, y_val, sample_weight_val = self._validate_validation_set(
-            *validation, classes
-        )
+        validation = self._validate_validation_set(*validation, classes)
         if continuing:
             state = self._resume(incremental)
         else:
@@ -509,45 +507,57 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         dtype = state["layers"][-1].params["W"].dtype
         codes = LabelEncoder().fit(classes).transform(y)
         sample_weight = self._sample_weight(sample_weight, X, codes, classes, dtype)
-        X_2d = X
-        X = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
-        if X_val is not None:
-            val_codes = LabelEncoder().fit(classes).transform(y_val)
-            X_val = X_val.astype(dtype, copy=False).reshape((-1,) + image_shape)
-            val_set = (X_val, val_codes, sample_weight_val.astype(dtype))
-        elif self.early_stopping:
-            train, held_out = split_validation(
-                len(X), codes, self.validation_fraction, len(classes), state["rng"]
-            )
-            val_set = (X[held_out], codes[held_out], sample_weight[held_out])
-            X, codes, sample_weight = X[train], codes[train], sample_weight[train]
-        else:
-            val_set = None
-        targets = self._encode_targets(codes, len(classes), dtype)
-        callbacks = CallbackRun(
-            self, X_2d, y, incremental,
-            fitted_attributes={
-                "classes_": classes,
-                "image_shape_": image_shape,
-                "out_activation_": "logistic" if len(classes) == 2 else "softmax",
-                "n_outputs_": state["layers"][-1].n_units,
-            },
+        images = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
+        train_set, val_set = self._split_sets(
+            images, codes, sample_weight, validation, classes, state["rng"]
         )
-        self._train(state, X, targets, sample_weight, incremental, val_set, callbacks)
+        fitted = {
+            "classes_": classes,
+            "image_shape_": image_shape,
+            "out_activation_": "logistic" if len(classes) == 2 else "softmax",
+            "n_outputs_": state["layers"][-1].n_units,
+        }
+        callbacks = CallbackRun(self, X, y, incremental, fitted)
+        self._train(state, *train_set, incremental, val_set, callbacks)
         _network.clear_caches(state["layers"])
         callbacks.end(state)
 
         # Commit the new state in one go: a fit that raised changed nothing.
-        self.classes_ = classes
-        self.image_shape_ = image_shape
-        self.out_activation_ = "logistic" if len(classes) == 2 else "softmax"
-        self.n_outputs_ = state["layers"][-1].n_units
-        self.layers_ = state["layers"]
-        self._optimizer = state["optimizer"]
-        self._random_state = state["rng"]
-        for name, value in state["history"].items():
+        fitted.update(
+            layers_=state["layers"],
+            _optimizer=state["optimizer"],
+            _random_state=state["rng"],
+            **state["history"],
+        )
+        for name, value in fitted.items():
             setattr(self, name, value)
         return self
+
+    def _split_sets(self, images, codes, sample_weight, validation, classes, rng):
+        """The training set ``(images, targets, weights)`` and the validation set.
+
+        The validation set is ``(images, class codes, weights)`` from
+        ``X_val``, or a stratified ``validation_fraction`` of the training
+        data with ``early_stopping``, or None.
+        """
+        X_val, y_val, sample_weight_val = validation
+        dtype = images.dtype
+        if X_val is not None:
+            val_set = (
+                X_val.astype(dtype, copy=False).reshape((-1,) + images.shape[1:]),
+                LabelEncoder().fit(classes).transform(y_val),
+                sample_weight_val.astype(dtype),
+            )
+        elif self.early_stopping:
+            train, held_out = split_validation(
+                len(images), codes, self.validation_fraction, len(classes), rng
+            )
+            val_set = (images[held_out], codes[held_out], sample_weight[held_out])
+            images, codes, sample_weight = images[train], codes[train], sample_weight[train]
+        else:
+            val_set = None
+        targets = self._encode_targets(codes, len(classes), dtype)
+        return (images, targets, sample_weight), val_set
 
     def _initialize(self, image_shape, classes, dtype, architecture):
         """A new training state: fresh layers, optimizer and history."""
