@@ -15,12 +15,12 @@ import gzip
 import math
 import os
 import zlib
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
-from numbers import Integral, Real
-
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = [
     "FASHION_MNIST_HOME",
@@ -567,7 +567,9 @@ def make_shapes(
     ValueError
         If ``n_samples`` < 1, ``image_size`` < 5, ``noise`` < 0 (or not
         finite), or ``shapes`` has fewer than two names, an unknown name or
-        a repeated one.
+        a repeated one. The exception is scikit-learn's
+        ``InvalidParameterError``, a subclass of both ``ValueError`` and
+        ``TypeError``, as in scikit-learn's ``make_*`` functions.
 
     See Also
     --------
@@ -602,13 +604,15 @@ def make_shapes(
         or not isinstance(n_samples, Integral)
         or n_samples < 1
     ):
-        raise ValueError(f"n_samples must be an integer >= 1; got {n_samples!r}.")
+        raise InvalidParameterError(
+            f"n_samples must be an integer >= 1; got {n_samples!r}."
+        )
     if (
         isinstance(image_size, bool)
         or not isinstance(image_size, Integral)
         or image_size < 5
     ):
-        raise ValueError(
+        raise InvalidParameterError(
             "image_size must be an integer >= 5 (the blueprints are at least 3 "
             f"pixels wide and must be able to move); got {image_size!r}."
         )
@@ -618,23 +622,25 @@ def make_shapes(
         or not np.isfinite(noise)
         or noise < 0
     ):
-        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}.")
+        raise InvalidParameterError(
+            f"noise must be a finite number >= 0; got {noise!r}."
+        )
     if isinstance(shapes, str):
-        raise ValueError(
+        raise InvalidParameterError(
             f"shapes must be a sequence of shape names, not the string {shapes!r}; "
             f"e.g. ({shapes!r}, ...)."
         )
     shapes = tuple(shapes)
     unknown = [name for name in shapes if name not in SHAPES]
     if unknown:
-        raise ValueError(
+        raise InvalidParameterError(
             f"Unknown shape names {unknown!r} in shapes; choose among "
             f"{', '.join(repr(name) for name in SHAPES)}."
         )
     if len(set(shapes)) != len(shapes):
-        raise ValueError(f"shapes must not repeat a name; got {shapes!r}.")
+        raise InvalidParameterError(f"shapes must not repeat a name; got {shapes!r}.")
     if len(shapes) < 2:
-        raise ValueError(
+        raise InvalidParameterError(
             f"shapes must name at least two shapes (classes); got {shapes!r}."
         )
 

@@ -482,7 +482,7 @@ def test_make_shapes_deterministic():
     assert not np.array_equal(X1, X3)
     # A RandomState instance is used (and advanced) as given.
     rng = np.random.RandomState(42)
-    X4, y4 = make_shapes(50, random_state=rng)
+    X4, _ = make_shapes(50, random_state=rng)
     np.testing.assert_array_equal(X4, X1)
     X5, _ = make_shapes(50, random_state=rng)
     assert not np.array_equal(X5, X1)
@@ -502,7 +502,9 @@ def test_make_shapes_positions_vary():
 @pytest.mark.parametrize("image_size", [5, 6, 8, 9, 16])
 def test_make_shapes_noise_free_images_are_the_named_shapes(image_size):
     shapes = ("vertical", "horizontal", "cross", "diamond", "x", "square")
-    X, y = make_shapes(60, image_size=image_size, shapes=shapes, noise=0, random_state=0)
+    X, y = make_shapes(
+        60, image_size=image_size, shapes=shapes, noise=0, random_state=0
+    )
     size = 2 * (image_size // 4) + 1  # the documented blueprint side
     half = size // 2
     assert set(np.unique(X)) == {0.0, 1.0}
@@ -568,8 +570,10 @@ def test_make_shapes_noise_amplitude():
     ],
 )
 def test_make_shapes_invalid_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as info:
         make_shapes(**kwargs)
+    # scikit-learn's InvalidParameterError, as its own make_* functions raise.
+    assert isinstance(info.value, TypeError)
 
 
 def test_make_shapes_is_learned_by_a_small_cnn():
