@@ -76,6 +76,40 @@ def _positive_ints(name, value, length=None):
     return values
 
 
+def _check_weight_sum(sample_weight):
+    """The weights, if their sum is finite and positive; else a clear error."""
+    total = float(sample_weight.sum())
+    if not np.isfinite(total):
+        raise ValueError(
+            f"sample_weight (times class_weight) sums to {total} in "
+            f"{sample_weight.dtype.name}: the weights are too large. Rescale them "
+            "(e.g. divide by their maximum); the loss depends on their ratios."
+        )
+    if total == 0:
+        raise ValueError(
+            "The sample weights times class_weight are all zero: no sample would "
+            "be learned from. Give some class a positive class_weight."
+        )
+    return sample_weight
+
+
+def _check_no_missing_labels(labels, name):
+    """Raise a ValueError naming ``name`` if ``labels`` holds NaN (or None)."""
+    labels = np.asarray(labels).ravel()
+    if labels.dtype.kind in "fc":
+        missing = np.flatnonzero(np.isnan(labels))
+    elif labels.dtype.kind == "O":
+        missing = np.flatnonzero([v is None or v != v for v in labels])
+    else:
+        return
+    if missing.size:
+        raise ValueError(
+            f"{name} contains NaN or None at positions {missing[:5].tolist()}"
+            f"{' ...' if missing.size > 5 else ''}: every label must be a class. "
+            "Drop those samples or give them a label."
+        )
+
+
 class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Convolutional neural network classifier for flattened images.
 
@@ -499,7 +533,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         architecture = self._validate_architecture()
         X, y, image_shape = self._validate_input(X, y, reset=not continuing)
         classes = self._validate_classes(y, classes, incremental, continuing)
-        validation = self._validate_validation_set(*validation, classes)
+        validation = self._validate_validation_set(*validation, classes, image_shape)
         if continuing:
             state = self._resume(incremental)
         else:
@@ -603,9 +637,15 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             rng = copy.deepcopy(self._random_state)
         else:
             rng = check_random_state(self.random_state)
+        layers = copy.deepcopy(self.layers_)
+        # As MLPClassifier: partial_fit continues the optimizer, a warm-started
+        # fit starts one from the current solver and learning-rate settings.
+        optimizer = (
+            copy.deepcopy(self._optimizer) if incremental else self._make_optimizer(layers)
+        )
         return {
-            "layers": copy.deepcopy(self.layers_),
-            "optimizer": copy.deepcopy(self._optimizer),
+            "layers": layers,
+            "optimizer": optimizer,
             "rng": rng,
             "history": history,
         }
@@ -625,6 +665,24 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "(height, width) or (channels, height, width). "
                     f"Got {self.image_shape!r} instead."
                 )
+        if isinstance(self.class_weight, dict):
+            bad = {
+                label: weight for label, weight in self.class_weight.items()
+                if not (isinstance(weight, Real) and not isinstance(weight, bool)
+                        and np.isfinite(weight) and weight >= 0)
+            }
+            if bad:
+                raise InvalidParameterError(
+                    "The 'class_weight' parameter of ConvNetClassifier must map "
+                    "labels to non-negative finite numbers. Got "
+                    f"{bad!r} among its values."
+                )
+        if self.batch_normalization and self.batch_size == 1:
+            raise InvalidParameterError(
+                "batch_normalization=True needs mini-batches of at least 2 samples "
+                "(it normalises with batch statistics), but batch_size=1. Set "
+                "batch_size >= 2 or batch_normalization=False."
+            )
         return {
             "filters": filters,
             "kernel_sizes": kernel_sizes,
@@ -644,6 +702,9 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _validate_input(self, X, y, reset):
         """Validated 2-D ``X``, ``y`` and the image shape they imply."""
         X, shape_from_X = flatten_images(X)
+        if y is not None and np.asarray(y).dtype == object:
+            # scikit-learn's message for these ("Input contains NaN") names no input.
+            _check_no_missing_labels(y, "y")
         X, y = validate_data(
             self, X, y, reset=reset, dtype=(np.float64, np.float32)
         )
@@ -671,6 +732,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "classes must be passed on the first call to partial_fit: "
                     "every label that will ever appear."
                 )
+            _check_no_missing_labels(classes, "classes")
             known = np.unique(classes)
         else:
             known = np.unique(y)
@@ -687,7 +749,8 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         return known
 
-    def _validate_validation_set(self, X_val, y_val, sample_weight_val, classes):
+    def _validate_validation_set(self, X_val, y_val, sample_weight_val, classes,
+                                 image_shape):
         """Checked ``(X_val, y_val, sample_weight_val)``, or Nones."""
         if X_val is None and y_val is None:
             return None, None, None
@@ -697,10 +760,17 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 f"only {'X_val' if y_val is None else 'y_val'}."
             )
         X_val, shape_from_X = flatten_images(X_val)
+        if shape_from_X is not None and shape_from_X != image_shape:
+            raise ValueError(
+                f"X_val holds images of shape {shape_from_X}, but X holds images "
+                f"of shape {image_shape}: pass the validation images in the "
+                "same shape as the training images."
+            )
         X_val = validate_data(
             self, X_val, reset=False, dtype=(np.float64, np.float32)
         )
         y_val = column_or_1d(y_val, warn=True)
+        _check_no_missing_labels(y_val, "y_val")
         check_consistent_length(X_val, y_val)
         unseen = np.setdiff1d(y_val, classes)
         if unseen.size:
@@ -719,7 +789,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             sample_weight, X, dtype=dtype, ensure_non_negative=True
         )
         if self.class_weight is None:
-            return sample_weight
+            return _check_weight_sum(sample_weight)
         if self.class_weight == "balanced":
             # n_samples / (n_classes * count), as scikit-learn's "balanced",
             # with weighted counts so that integer weights still act like
@@ -737,7 +807,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     f"among the classes {classes.tolist()}."
                 )
             per_class = np.array([self.class_weight.get(c, 1.0) for c in classes.tolist()])
-        return sample_weight * per_class[codes].astype(dtype)
+        return _check_weight_sum(sample_weight * per_class[codes].astype(dtype))
 
     def _encode_targets(self, codes, n_classes, dtype):
         """One-hot targets (softmax) or a 0/1 column (logistic)."""
@@ -937,9 +1007,19 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         dtype = self.layers_[-1].params["W"].dtype
         X = X.reshape((-1,) + self.image_shape_)
-        return _network.forward_in_chunks(
+        logits = _network.forward_in_chunks(
             self.layers_, X, self._chunk_rows(dtype, self.layers_), dtype
         )
+        finite = np.isfinite(logits).reshape(len(logits), -1).all(axis=1)
+        if not finite.all():
+            row = int(np.flatnonzero(~finite)[0])
+            raise ValueError(
+                f"The network's outputs overflowed {np.dtype(dtype).name} for "
+                f"{int((~finite).sum())} row(s) of X, e.g. row {row}, whose largest "
+                f"absolute value is {float(np.abs(X[row]).max()):.3g}: X is too large "
+                "for this model. Scale X as it was scaled for fit."
+            )
+        return logits
 
     def _chunk_rows(self, dtype, layers):
         """Rows per inference chunk within ``sklearn.get_config()['working_memory']``."""

@@ -25,6 +25,13 @@ def flatten_images(X):
         ``(C, H, W)`` taken from a 3-D or 4-D input; None otherwise.
     """
     ndim = getattr(X, "ndim", None)
+    if ndim is None and isinstance(X, (list, tuple)):
+        try:
+            as_array = np.asarray(X)
+        except ValueError:  # ragged: scikit-learn's validation reports it
+            return X, None
+        if as_array.ndim in (3, 4):
+            X, ndim = as_array, as_array.ndim
     if ndim == 3:
         X = np.asarray(X)
         return X.reshape(X.shape[0], -1), (1,) + X.shape[1:]
