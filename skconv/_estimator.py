@@ -113,9 +113,11 @@ def _check_no_missing_labels(labels, name):
 class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Convolutional neural network classifier for flattened images.
 
-    The network is, for each entry of ``filters``, a convolution block
-    ``Conv2D -> activation -> MaxPool2D`` (optionally with batch
-    normalisation, average pooling), then fully connected hidden layers
+    The network is, for each entry of ``filters``, a convolution block that
+    computes ``pool(activation(conv(X)))`` (optionally with batch
+    normalisation, average pooling; the fitted ``layers_`` run max pooling
+    before the activation, which gives the same result for the monotone
+    activations here on a smaller map), then fully connected hidden layers
     ``Dense -> activation`` as in :class:`~sklearn.neural_network.MLPClassifier`,
     then a softmax output (3 or more classes) or a logistic output (2 classes)
     trained with cross-entropy by mini-batch SGD or Adam.

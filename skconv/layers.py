@@ -95,8 +95,13 @@ class Layer:
         return int(np.prod(self.input_shape))
 
     def clear_cache(self):
-        """Drop what the last training forward pass kept for ``backward``."""
+        """Drop what the last training pass kept: its cache and gradients.
+
+        A fitted model then pickles to little more than its weights (and the
+        optimizer state that ``warm_start`` and ``partial_fit`` continue).
+        """
         self.__dict__.pop("_cache", None)
+        self.grads = {}
 
     def __repr__(self):
         return f"{type(self).__name__}({self._repr_args()})"

@@ -86,6 +86,10 @@ def test_pickle_keeps_no_training_caches(digits):
     X, y = digits
     clf = ConvNetClassifier(filters=(8,), **QUICK).fit(X / 16, y)
     assert not any(hasattr(layer, "_cache") for layer in clf.layers_)
+    assert all(layer.grads == {} for layer in clf.layers_)
+    # Weights plus Adam's two moment arrays, and little else.
+    weight_bytes = sum(p.nbytes for layer in clf.layers_ for p in layer.params.values())
+    assert len(pickle.dumps(clf)) < 3.3 * weight_bytes
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict(X / 16), clf.predict(X / 16))
 

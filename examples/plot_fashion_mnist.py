@@ -1,0 +1,178 @@
+"""
+=================================================
+Fashion-MNIST: training curves of a real-size CNN
+=================================================
+
+Fashion-MNIST holds 70,000 grayscale images of 28x28 pixels of ten kinds of
+clothing. :func:`skconv.datasets.load_fashion_mnist` reads it from local
+files (Debian's ``dataset-fashion-mnist`` package; nothing is downloaded).
+We train the network of Keras' MNIST example, two convolution blocks of 32
+and 64 filters and a hidden layer of 128 units, with dropout, AdamW and a
+cosine learning-rate schedule, and watch the training loss and the
+validation scores epoch by epoch.
+
+Expected runtime: about 6 minutes for the full data and 15 epochs on a
+2-core machine (a few seconds with ``SKCONV_EXAMPLES_QUICK=1``, which uses
+2,000 training images, a smaller network and 3 epochs). One full run, on an
+AMD EPYC with one OpenBLAS thread (``OPENBLAS_NUM_THREADS=1``, as the
+machine was shared), took 337 s (22 s per epoch) and reached a test
+accuracy of 0.926, with a best validation accuracy of 0.934. Two BLAS
+threads are faster on an idle machine, but many times slower when another
+process holds one of the cores.
+
+Without the data files, the script says how to install them and exits
+without error. ``SKCONV_FASHION_MNIST_HOME`` names another folder holding
+the four IDX files. Figures are saved as PNG files in the folder named by
+``SKCONV_EXAMPLES_OUTPUT``, by default ``examples/output/``.
+"""
+
+# %%
+# The examples share three settings: the quick mode, the output folder and
+# the non-interactive backend (``MPLBACKEND=Agg``) when there is no display.
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import ConfusionMatrixDisplay
+from sklearn.model_selection import train_test_split
+
+from skconv import ConvNetClassifier
+from skconv.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
+
+QUICK = os.environ.get("SKCONV_EXAMPLES_QUICK", "0") not in ("", "0")
+try:
+    HERE = Path(__file__).resolve().parent
+except NameError:  # run where __file__ is not defined
+    HERE = Path.cwd()
+OUTPUT = Path(os.environ.get("SKCONV_EXAMPLES_OUTPUT") or HERE / "output")
+OUTPUT.mkdir(parents=True, exist_ok=True)
+DATA_HOME = os.environ.get("SKCONV_FASHION_MNIST_HOME") or None
+
+# %%
+# The loader returns float32 pixels in [0, 1], one flattened image per row;
+# float32 input makes the network train in float32. If the files are not
+# there, the error message says where they were looked for and how to get
+# them, and the example stops here.
+try:
+    X_train_full, y_train_full = load_fashion_mnist(DATA_HOME, return_X_y=True)
+    X_test, y_test = load_fashion_mnist(DATA_HOME, return_X_y=True, kind="test")
+except FileNotFoundError as exc:
+    print(f"Fashion-MNIST is not installed, skipping this example.\n{exc}")
+    sys.exit(0)
+
+# %%
+# 5,000 training images (stratified) are set aside as a validation set,
+# scored after every epoch; the 10,000 test images are used once, at the
+# end. Quick mode keeps small subsets.
+X_train, X_val, y_train, y_val = train_test_split(
+    X_train_full, y_train_full, test_size=5000, stratify=y_train_full, random_state=0
+)
+if QUICK:
+    X_train, y_train = X_train[:2000], y_train[:2000]
+    X_val, y_val = X_val[:500], y_val[:500]
+    X_test, y_test = X_test[:1000], y_test[:1000]
+print(f"{len(X_train):,} training, {len(X_val):,} validation and {len(X_test):,} test "
+      f"images of 28x28 pixels, {X_train.dtype}")
+
+fig, axes = plt.subplots(2, 10, figsize=(12, 3), constrained_layout=True)
+for label, column in enumerate(axes.T):
+    for ax, i in zip(column, np.flatnonzero(y_train == label)):
+        ax.imshow(X_train[i].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_axis_off()
+    column[0].set_title(FASHION_MNIST_CLASSES[label], fontsize=9)
+fig.suptitle("Fashion-MNIST training images, two per class")
+fig.savefig(OUTPUT / "fashion_samples.png", dpi=100)
+
+# %%
+# ``fit(X, y, X_val=..., y_val=...)`` scores the validation set after every
+# epoch into ``validation_scores_`` (accuracy) and
+# ``validation_loss_curve_`` (cross-entropy). Dropout after the hidden layer
+# and AdamW's weight decay regularise; the cosine schedule brings the
+# learning rate from 0.001 to 0 over the ``max_iter`` epochs, so the last
+# epochs fine-tune.
+if QUICK:
+    clf = ConvNetClassifier(
+        filters=(8, 16), hidden_layer_sizes=(32,), max_iter=3, random_state=0,
+        solver="adamw", learning_rate="cosine", batch_size=64, verbose=1,
+    )
+else:
+    clf = ConvNetClassifier(
+        filters=(32, 64),
+        hidden_layer_sizes=(128,),
+        dropout=0.3,
+        solver="adamw",
+        weight_decay=1e-4,
+        alpha=0.0,
+        learning_rate="cosine",
+        learning_rate_init=1e-3,
+        batch_size=64,
+        max_iter=15,
+        random_state=0,
+        verbose=1,
+    )
+start = time.perf_counter()
+with warnings.catch_warnings():
+    # max_iter is a fixed budget here, not a failure to converge.
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+fit_seconds = time.perf_counter() - start
+test_accuracy = clf.score(X_test, y_test)
+print(f"Trained {clf.n_iter_} epochs in {fit_seconds:.1f} s")
+print(f"Best validation accuracy {clf.best_validation_score_:.4f}, "
+      f"test accuracy {test_accuracy:.4f}")
+
+# %%
+# Left, the training loss (with dropout active, and the L2 penalty if any)
+# and the validation loss; right, the validation accuracy, with the final
+# test accuracy for comparison.
+epochs = np.arange(1, clf.n_iter_ + 1)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+ax1.plot(epochs, clf.loss_curve_, "o-", label="training loss")
+ax1.plot(epochs, clf.validation_loss_curve_, "s-", label="validation loss")
+ax1.set_xlabel("epoch")
+ax1.set_ylabel("cross-entropy")
+ax1.set_title("Loss")
+ax1.legend()
+ax2.plot(epochs, clf.validation_scores_, "s-", color="tab:orange",
+         label="validation accuracy")
+ax2.axhline(test_accuracy, color="black", linestyle="--",
+            label=f"test accuracy {test_accuracy:.3f}")
+ax2.set_xlabel("epoch")
+ax2.set_ylabel("accuracy")
+ax2.set_title("Validation accuracy")
+ax2.legend(loc="lower right")
+for ax in (ax1, ax2):
+    ax.set_xticks(epochs)
+    ax.grid(alpha=0.3)
+fig.suptitle(f"ConvNetClassifier on Fashion-MNIST: {len(X_train):,} training images, "
+             f"{clf.n_iter_} epochs in {fit_seconds:.3g} s")
+fig.savefig(OUTPUT / "fashion_curves.png", dpi=100)
+
+# %%
+# The confusion matrix on the test set, normalised per true class, shows
+# which garments are confused with which.
+fig, ax = plt.subplots(figsize=(8, 7), constrained_layout=True)
+ConfusionMatrixDisplay.from_estimator(
+    clf, X_test, y_test, display_labels=FASHION_MNIST_CLASSES, normalize="true",
+    values_format=".2f", ax=ax, colorbar=False, xticks_rotation=45,
+)
+ax.set_title(f"Test set, accuracy {test_accuracy:.3f} (rows sum to 1)")
+fig.savefig(OUTPUT / "fashion_confusion_matrix.png", dpi=100)
+print(f"Figures saved in {OUTPUT}")
+
+# %%
+# In the full run the validation accuracy passes 0.90 after 2 epochs and
+# 0.93 after 9, then levels off while the cosine schedule lowers the
+# learning rate. The training loss keeps falling, but the validation loss
+# bottoms out around epoch 9 and rises a little afterwards: the network
+# begins to overfit, and a shorter schedule (or ``early_stopping=True``)
+# would lose nothing. The test accuracy, 0.926, is close to the validation
+# accuracy. Most remaining errors are among the upper-body garments: shirts
+# are confused with T-shirts, pullovers and coats, which look alike at
+# 28x28 pixels, while trousers, bags, sandals and sneakers are recognised
+# almost perfectly.
