@@ -10,7 +10,6 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import gen_batches
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
@@ -91,6 +90,20 @@ def _check_weight_sum(sample_weight):
             "be learned from. Give some class a positive class_weight."
         )
     return sample_weight
+
+
+def _class_codes(labels, classes, name, classes_are):
+    """Index of each label in the sorted ``classes``; a clear error for others.
+
+    ``classes_are`` ends the message, saying where the classes come from.
+    """
+    unseen = np.setdiff1d(labels, classes)
+    if unseen.size:
+        raise ValueError(
+            f"{name} contains labels {unseen.tolist()} that are not among the "
+            f"classes {classes_are}, {classes.tolist()}."
+        )
+    return np.searchsorted(classes, labels)
 
 
 def _check_no_missing_labels(labels, name):
@@ -541,7 +554,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         else:
             state = self._initialize(image_shape, classes, X.dtype, architecture)
         dtype = state["layers"][-1].params["W"].dtype
-        codes = LabelEncoder().fit(classes).transform(y)
+        codes = _class_codes(y, classes, "y", "this ConvNetClassifier was set up with")
         sample_weight = self._sample_weight(sample_weight, X, codes, classes, dtype)
         images = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
         train_set, val_set = self._split_sets(
@@ -550,7 +563,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         fitted = {
             "classes_": classes,
             "image_shape_": image_shape,
-            "out_activation_": "logistic" if len(classes) == 2 else "softmax",
+            "out_activation_": self._output(state),
             "n_outputs_": state["layers"][-1].n_units,
         }
         callbacks = CallbackRun(self, X, y, incremental, fitted)
@@ -581,7 +594,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if X_val is not None:
             val_set = (
                 X_val.astype(dtype, copy=False).reshape((-1,) + images.shape[1:]),
-                LabelEncoder().fit(classes).transform(y_val),
+                _class_codes(y_val, classes, "y_val", "of y"),
                 sample_weight_val.astype(dtype),
             )
         elif self.early_stopping:
@@ -738,12 +751,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             known = np.unique(classes)
         else:
             known = np.unique(y)
-        unseen = np.setdiff1d(y, known)
-        if unseen.size:
-            raise ValueError(
-                f"y contains labels {unseen.tolist()} that are not among the classes "
-                f"{known.tolist()} this ConvNetClassifier was set up with."
-            )
+        _class_codes(y, known, "y", "this ConvNetClassifier was set up with")
         if len(known) < 2:
             raise ValueError(
                 "ConvNetClassifier needs samples of at least 2 classes in the "
@@ -774,12 +782,7 @@ class ConvNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y_val = column_or_1d(y_val, warn=True)
         _check_no_missing_labels(y_val, "y_val")
         check_consistent_length(X_val, y_val)
-        unseen = np.setdiff1d(y_val, classes)
-        if unseen.size:
-            raise ValueError(
-                f"y_val contains labels {unseen.tolist()} that are not among the "
-                f"classes of y, {classes.tolist()}."
-            )
+        _class_codes(y_val, classes, "y_val", "of y")
         sample_weight_val = _check_sample_weight(
             sample_weight_val, X_val, ensure_non_negative=True
         )

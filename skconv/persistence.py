@@ -21,7 +21,7 @@ import io
 import os
 
 from ._estimator import ConvNetClassifier
-from .activations import Identity, Logistic, ReLU, Tanh
+from .activations import ACTIVATIONS
 from .layers import (
     AvgPool2D,
     BatchNormalization,
@@ -32,7 +32,7 @@ from .layers import (
     GlobalAvgPool2D,
     MaxPool2D,
 )
-from .optimizers import SGD, Adam, AdamW
+from .optimizers import SOLVERS
 
 __all__ = ["trusted_types", "load", "loads"]
 
@@ -48,13 +48,9 @@ _TRUSTED_CLASSES = (
     Dense,
     Dropout,
     BatchNormalization,
-    Identity,
-    ReLU,
-    Logistic,
-    Tanh,
-    SGD,
-    Adam,
-    AdamW,
+    # The tables the estimator builds from, so a new entry is trusted too.
+    *ACTIVATIONS.values(),
+    *SOLVERS.values(),
 )
 
 
