@@ -56,6 +56,24 @@ def sample_array(type_byte, shape, seed=0):
     return rng.randint(info.min, int(info.max) + 1, size=shape).astype(dtype)
 
 
+def test_public_names_are_exported():
+    import skconv.datasets
+
+    assert set(skconv.datasets.__all__) == {
+        "FASHION_MNIST_CLASSES",
+        "FASHION_MNIST_FILES",
+        "FASHION_MNIST_HOME",
+        "IDX_TYPES",
+        "SHAPES",
+        "load_fashion_mnist",
+        "load_idx",
+        "make_shapes",
+        "write_idx",
+    }
+    for name in skconv.datasets.__all__:
+        assert getattr(skconv.datasets, name) is not None
+
+
 # ------------------------------------------------------------------ load_idx
 
 
@@ -551,29 +569,62 @@ def test_make_shapes_noise_amplitude():
     assert very_noisy.min() >= 0 and very_noisy.max() <= 1
 
 
+# What validate_params says each parameter must be; the shape names are
+# written out here independently of SHAPES.
+AT_LEAST_1 = "an int in the range [1, inf) (not a bool)"
+AT_LEAST_5 = "an int in the range [5, inf) (not a bool)"
+NON_NEGATIVE = "a float in the range [0.0, inf) (not a bool)"
+SHAPE_NAMES = (
+    "a sequence of at least 2 distinct names among {'vertical', 'horizontal', "
+    "'cross', 'diamond', 'x', 'square'}"
+)
+RANDOM_STATE = "an int in the range [0, 4294967295]"
+
+
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, constraint",
     [
-        ({"n_samples": 0}, "n_samples must be an integer >= 1"),
-        ({"n_samples": 2.5}, "n_samples must be an integer >= 1"),
-        ({"n_samples": True}, "n_samples must be an integer >= 1"),
-        ({"image_size": 4}, "image_size must be an integer >= 5"),
-        ({"image_size": 8.0}, "image_size must be an integer >= 5"),
-        ({"noise": -0.1}, "noise must be a finite number >= 0"),
-        ({"noise": np.nan}, "noise must be a finite number >= 0"),
-        ({"noise": "high"}, "noise must be a finite number >= 0"),
-        ({"shapes": ("vertical", "circle")}, r"Unknown shape names \['circle'\]"),
-        ({"shapes": ("vertical", "vertical")}, "must not repeat a name"),
-        ({"shapes": ("vertical",)}, "at least two shapes"),
-        ({"shapes": ()}, "at least two shapes"),
-        ({"shapes": "cross"}, "not the string 'cross'"),
+        ({"n_samples": 0}, AT_LEAST_1),
+        ({"n_samples": 2.5}, AT_LEAST_1),
+        ({"n_samples": True}, AT_LEAST_1),
+        ({"image_size": 4}, AT_LEAST_5),
+        ({"image_size": 8.0}, AT_LEAST_5),
+        ({"noise": -0.1}, NON_NEGATIVE),
+        ({"noise": np.nan}, NON_NEGATIVE),
+        ({"noise": np.inf}, NON_NEGATIVE),
+        ({"noise": True}, NON_NEGATIVE),
+        ({"noise": "high"}, NON_NEGATIVE),
+        ({"shapes": ("vertical", "circle")}, SHAPE_NAMES),  # unknown name
+        ({"shapes": ("vertical", "vertical")}, SHAPE_NAMES),  # repeated name
+        ({"shapes": ("vertical",)}, SHAPE_NAMES),  # one class
+        ({"shapes": ()}, SHAPE_NAMES),
+        ({"shapes": "cross"}, SHAPE_NAMES),  # a string is one name
+        ({"shapes": iter(["cross", "x"])}, SHAPE_NAMES),  # checking would consume it
+        ({"random_state": -1}, RANDOM_STATE),
     ],
 )
-def test_make_shapes_invalid_arguments(kwargs, message):
+def test_make_shapes_invalid_arguments(kwargs, constraint):
+    ((name, value),) = kwargs.items()
+    # The message names the parameter, what it must be, and what it got.
+    message = (
+        re.escape(f"The {name!r} parameter of make_shapes must be {constraint}")
+        + ".*"
+        + re.escape(f"Got {value!r} instead.")
+    )
     with pytest.raises(ValueError, match=message) as info:
         make_shapes(**kwargs)
     # scikit-learn's InvalidParameterError, as its own make_* functions raise.
     assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    "shapes", [["cross", "x"], np.array(["cross", "x"]), {"cross": 0, "x": 1}.keys()]
+)
+def test_make_shapes_accepts_any_collection_of_names(shapes):
+    X, y = make_shapes(12, shapes=shapes, random_state=0)
+    X_ref, y_ref = make_shapes(12, shapes=("cross", "x"), random_state=0)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)
 
 
 def test_make_shapes_is_learned_by_a_small_cnn():
