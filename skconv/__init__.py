@@ -1,7 +1,9 @@
-"""skconv: a convolutional neural network classifier for scikit-learn users."""
+"""skconv: convolutional neural networks for scikit-learn users, on NumPy and SciPy."""
 
-from ._estimator import ConvNetClassifier
+from ._classifier import ConvNetClassifier
+from ._regressor import ConvNetRegressor
+from ._summary import Summary
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
-__all__ = ["ConvNetClassifier", "__version__"]
+__all__ = ["ConvNetClassifier", "ConvNetRegressor", "Summary", "__version__"]

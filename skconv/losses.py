@@ -5,12 +5,15 @@ turn logits into log-probabilities and losses. Working with log-probabilities
 (log-sum-exp, softplus) keeps everything finite: a logit of +-1e4 neither
 overflows nor produces ``log(0)``.
 
-Two output functions, named as in scikit-learn's MLP:
+Three output functions, named as in scikit-learn's MLP:
 
 * ``"softmax"`` (3 or more classes): one logit per class, categorical
   cross-entropy;
-* ``"logistic"`` (2 classes): one logit ``z = logit_1 - logit_0``, binary
-  cross-entropy.
+* ``"logistic"`` (2 classes, or multilabel targets): one logit per label
+  (``z = logit_1 - logit_0`` for two classes), binary cross-entropy summed
+  over the labels;
+* ``"identity"`` (regression): the outputs themselves, half the squared
+  error as :class:`~sklearn.neural_network.MLPRegressor` computes it.
 """
 
 import numpy as np
@@ -78,31 +81,80 @@ def softmax_cross_entropy(Z, Y, sample_weight):
     return float(loss), dZ
 
 
-def logistic_cross_entropy(Z, Y, sample_weight):
-    """Weighted binary cross-entropy of a logistic output.
+def log_sigmoid(Z):
+    """Element-wise ``log(sigmoid(Z))``: each label's log-probability.
 
     Parameters
     ----------
-    Z : ndarray of shape (n_samples, 1)
-        Logits of the positive class.
-    Y : ndarray of shape (n_samples, 1)
+    Z : ndarray of shape (n_samples, n_labels)
+
+    Returns
+    -------
+    log_proba : ndarray of shape (n_samples, n_labels)
+        ``-softplus(-z)``, finite for every finite ``z``.
+    """
+    return -np.logaddexp(np.zeros_like(Z), -Z)
+
+
+def logistic_cross_entropy(Z, Y, sample_weight):
+    """Weighted binary cross-entropy of logistic outputs, summed over labels.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_labels)
+        Logits of the positive class (one column for a binary problem, one
+        per label for multilabel targets).
+    Y : ndarray of shape (n_samples, n_labels)
         Targets in {0, 1}.
     sample_weight : ndarray of shape (n_samples,)
 
     Returns
     -------
     loss : float
-        ``sum_n w_n (softplus(z_n) - y_n z_n) / sum_n w_n``, which equals
-        ``-y log(p) - (1 - y) log(1 - p)`` with ``p = sigmoid(z)``.
-    dZ : ndarray of shape (n_samples, 1)
-        ``w_n (sigmoid(z_n) - y_n) / sum w``, for the same reason as the
+        ``sum_n w_n sum_k (softplus(z_nk) - y_nk z_nk) / sum_n w_n``, where
+        ``softplus(z) - y z = -y log(p) - (1 - y) log(1 - p)`` with
+        ``p = sigmoid(z)``; summed over labels as scikit-learn's
+        ``binary_log_loss``.
+    dZ : ndarray of shape (n_samples, n_labels)
+        ``w_n (sigmoid(z_nk) - y_nk) / sum w``, for the same reason as the
         softmax case.
     """
     weights = (sample_weight / sample_weight.sum()).astype(Z.dtype, copy=False)
     losses = np.logaddexp(np.zeros_like(Z), Z) - Y * Z
-    loss = np.dot(weights, losses[:, 0])
+    # One column is a binary problem: skip the sum, which changes nothing.
+    per_sample = losses[:, 0] if losses.shape[1] == 1 else losses.sum(axis=1)
+    loss = np.dot(weights, per_sample)
     proba = np.exp(-np.logaddexp(np.zeros_like(Z), -Z))
     dZ = (proba - Y) * weights[:, None]
+    return float(loss), dZ
+
+
+def squared_error(Z, Y, sample_weight):
+    """Half the weighted mean squared error, as scikit-learn's ``squared_loss``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Predictions.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative, with a positive sum.
+
+    Returns
+    -------
+    loss : float
+        ``0.5 * mean_k (sum_n w_n (z_nk - y_nk)**2 / sum_n w_n)``, the
+        weighted average over samples and the mean over outputs, halved (the
+        convention of :class:`~sklearn.neural_network.MLPRegressor`).
+    dZ : ndarray of shape (n_samples, n_outputs)
+        The exact gradient, ``w_n (z_nk - y_nk) / (sum w * n_outputs)``.
+    """
+    weights = (sample_weight / sample_weight.sum()).astype(Z.dtype, copy=False)
+    residual = Z - Y
+    n_outputs = Z.shape[1]
+    loss = 0.5 * np.dot(weights, np.einsum("ij,ij->i", residual, residual)) / n_outputs
+    dZ = residual * (weights[:, None] / n_outputs)
     return float(loss), dZ
 
 
@@ -113,4 +165,5 @@ LOG_PROBA_FUNCTIONS = {"softmax": log_softmax, "logistic": log_logistic}
 LOSS_FUNCTIONS = {
     "softmax": softmax_cross_entropy,
     "logistic": logistic_cross_entropy,
+    "identity": squared_error,
 }

@@ -168,3 +168,80 @@ def scheduled_learning_rate(schedule, learning_rate_init, *, epoch, max_iter, t,
 
 #: Optimizer classes by solver name (scikit-learn's MLP names, plus AdamW).
 SOLVERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+
+
+class LearningRateSchedule:
+    """The ``learning_rate`` hyperparameter: every change of the step size.
+
+    The one place where the learning rate moves: after each epoch
+    (:meth:`after_epoch`: "invscaling", "cosine") and when training stops
+    improving (:meth:`on_plateau`: "adaptive" divides the rate by 5 instead
+    of stopping, as scikit-learn's MLP does for SGD).
+
+    Parameters
+    ----------
+    schedule : {"constant", "invscaling", "adaptive", "cosine"}
+    learning_rate_init : float
+    max_iter : int
+        Epochs planned (the length of the cosine).
+    power_t : float
+        Exponent of "invscaling".
+    """
+
+    #: The smallest rate "adaptive" lowers to before it lets training stop.
+    adaptive_floor = 1e-6
+
+    def __init__(self, schedule, learning_rate_init, max_iter, power_t):
+        self.schedule = schedule
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.power_t = power_t
+
+    def after_epoch(self, optimizer, n_iter, t):
+        """Set the optimizer's rate for the epoch after ``n_iter`` epochs, ``t`` samples."""
+        if self.schedule in ("invscaling", "cosine"):
+            optimizer.learning_rate = scheduled_learning_rate(
+                self.schedule,
+                self.learning_rate_init,
+                epoch=n_iter,
+                max_iter=self.max_iter,
+                t=t,
+                power_t=self.power_t,
+            )
+
+    def on_plateau(self, optimizer):
+        """Training stopped improving: True if the rate was lowered, False to stop."""
+        if self.schedule == "adaptive" and optimizer.learning_rate > self.adaptive_floor:
+            optimizer.learning_rate /= 5.0
+            return True
+        return False
+
+
+def make_optimizer(solver, layers, *, learning_rate_init, momentum=0.9,
+                   nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                   weight_decay=0.01):
+    """The optimizer a ``solver`` name stands for, over every layer's parameters.
+
+    Parameters
+    ----------
+    solver : {"sgd", "adam", "adamw"}
+    layers : list of Layer
+        Their ``params``, in the order of :func:`skconv.network.parameters`.
+    learning_rate_init, momentum, nesterovs_momentum, beta_1, beta_2, \
+epsilon, weight_decay
+        As the estimators' hyperparameters of the same names.
+
+    Returns
+    -------
+    optimizer : SGD, Adam or AdamW
+        AdamW decays weights (``"W"``) only, not biases or normalisation
+        parameters.
+    """
+    params = [param for layer in layers for param in layer.params.values()]
+    if solver == "sgd":
+        return SOLVERS["sgd"](params, learning_rate_init, momentum, nesterovs_momentum)
+    adam_args = (params, learning_rate_init, beta_1, beta_2, epsilon)
+    if solver == "adamw":
+        decays = [key == "W" for layer in layers for key in layer.params]
+        return SOLVERS["adamw"](*adam_args, weight_decay, decays)
+    return SOLVERS["adam"](*adam_args)

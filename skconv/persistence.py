@@ -20,7 +20,8 @@ NumPy arrays, ``numpy.random.RandomState`` and scikit-learn's own estimators
 import io
 import os
 
-from ._estimator import ConvNetClassifier
+from ._classifier import ConvNetClassifier
+from ._regressor import ConvNetRegressor
 from .activations import ACTIVATIONS
 from .layers import (
     AvgPool2D,
@@ -40,6 +41,7 @@ __all__ = ["trusted_types", "load", "loads"]
 # architecture: the estimator, every layer and activation, every optimizer.
 _TRUSTED_CLASSES = (
     ConvNetClassifier,
+    ConvNetRegressor,
     Conv2D,
     MaxPool2D,
     AvgPool2D,

@@ -425,11 +425,11 @@ def test_sgd_solver_learns(digits):
 
 
 def test_keyboard_interrupt_stops_cleanly_with_a_usable_model(digits, monkeypatch):
-    from skconv import _network
+    from skconv import _training
 
     X, y = digits
     calls = {"n": 0}
-    original = _network.loss_and_gradients
+    original = _training.loss_and_gradients
 
     def interrupt_in_third_epoch(*args, **kwargs):
         calls["n"] += 1
@@ -437,7 +437,7 @@ def test_keyboard_interrupt_stops_cleanly_with_a_usable_model(digits, monkeypatc
             raise KeyboardInterrupt
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(_network, "loss_and_gradients", interrupt_in_third_epoch)
+    monkeypatch.setattr(_training, "loss_and_gradients", interrupt_in_third_epoch)
     clf = ConvNetClassifier(**dict(FAST, max_iter=10), random_state=0)
     with pytest.warns(UserWarning, match="interrupted"):
         clf.fit(X[:200], y[:200])

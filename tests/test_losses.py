@@ -15,6 +15,7 @@ from skconv.losses import (
     log_softmax,
     logistic_cross_entropy,
     softmax_cross_entropy,
+    squared_error,
 )
 from skconv.testing import numerical_gradient
 
@@ -97,11 +98,12 @@ def test_log_logistic_is_finite_for_huge_logits(dtype):
     np.testing.assert_allclose(log_p, expected, rtol=1e-6, atol=1e-6)
 
 
-def test_function_tables_name_softmax_and_logistic():
+def test_function_tables_name_the_output_functions():
     assert LOG_PROBA_FUNCTIONS == {"softmax": log_softmax, "logistic": log_logistic}
     assert LOSS_FUNCTIONS == {
         "softmax": softmax_cross_entropy,
         "logistic": logistic_cross_entropy,
+        "identity": squared_error,
     }
 
 

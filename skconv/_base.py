@@ -1,0 +1,420 @@
+"""The engine both estimators share: hyperparameters, fit, partial_fit, predict plumbing.
+
+In the spirit of scikit-learn's ``BaseMultilayerPerceptron``: the fitting
+procedure exists once, here and in :mod:`skconv._training`; an estimator
+(:class:`~skconv.ConvNetClassifier`, :class:`~skconv.ConvNetRegressor`)
+adds only what differs, through these hooks:
+
+* ``_validate_y(y)``, ``_validate_targets(y, classes, incremental,
+  continuing)``: checked targets and the fitted attributes they imply
+  (``classes_``, ``n_outputs_``, ``out_activation_`` -- the output head);
+* ``_encode_targets(y, targets, dtype)``: the ``(n_samples, n_outputs)``
+  matrix the head's loss compares with the outputs;
+* ``_strata(y, targets)``: what the early-stopping split stratifies by;
+* ``_validation_score(head, outputs, Y, sample_weight)``: the metric that
+  ``validation_scores_`` records and early stopping watches;
+* ``predict``, ``score`` (from scikit-learn's mixins).
+"""
+
+import copy
+import functools
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn import get_config
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
+
+from . import _network, _training
+from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
+from ._heads import HEADS
+from ._input import flatten_images, resolve_image_shape
+from ._summary import summarize
+from ._validation_set import split_validation
+from .activations import ACTIVATIONS
+from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
+
+
+def keep_model_on_error(fit_method):
+    """Undo every attribute change of a fit that raises.
+
+    Training builds the new state aside and commits it at the end, but
+    ``validate_data`` sets ``n_features_in_`` early; restoring the attribute
+    dictionary guarantees that a failed fit leaves a fitted model as it was.
+    """
+
+    @functools.wraps(fit_method)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return fit_method(self, *args, **kwargs)
+        except BaseException:
+            # scikit-learn's callback machinery tears its own state down.
+            callback_state = {
+                key: value for key, value in self.__dict__.items()
+                if key.startswith(("_callback", "_skl_callbacks"))
+            }
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            self.__dict__.update(callback_state)
+            raise
+
+    return wrapper
+
+
+def positive_ints(estimator, name, value, length=None):
+    """Validate a sequence of positive ints; return it as a tuple."""
+    values = tuple(value)
+    owner = type(estimator).__name__
+    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in values):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must hold integers >= 1. "
+            f"Got {value!r} instead."
+        )
+    if length is not None and len(values) != length:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must hold one value per "
+            f"convolution block ({length}, the length of filters). Got {value!r}."
+        )
+    return values
+
+
+def check_weight_sum(sample_weight, what="sample_weight"):
+    """The weights, if their sum is finite and positive; else a clear error."""
+    total = float(sample_weight.sum())
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{what} sums to {total} in {sample_weight.dtype.name}: the weights "
+            "are too large. Rescale them (e.g. divide by their maximum); the "
+            "loss depends on their ratios."
+        )
+    if total == 0:
+        raise ValueError(
+            f"{what} sums to 0: no sample would be learned from. Give some "
+            "samples a positive weight."
+        )
+    return sample_weight
+
+
+class BaseConvNet(CallbackSupportMixin, BaseEstimator):
+    """Base class of the skconv estimators; not for direct use.
+
+    Parameters are documented on :class:`~skconv.ConvNetClassifier` and
+    :class:`~skconv.ConvNetRegressor`.
+    """
+
+    _parameter_constraints: dict = {
+        "image_shape": [tuple, list, None],
+        "filters": [tuple, list],
+        "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "padding": [StrOptions({"same", "valid"})],
+        "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "pooling": [StrOptions({"max", "avg"})],
+        "global_pooling": ["boolean"],
+        "hidden_layer_sizes": [tuple, list],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "batch_normalization": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+
+    def _partial_fit_available(self):
+        """partial_fit exists unless a setting needs the whole data at once."""
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit is not available with early_stopping=True: it trains "
+                "one epoch on the data it is given. Set early_stopping=False."
+            )
+        return True
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None,
+             validation=(None, None, None)):
+        """Validate, initialise or resume, train, commit: the whole of fitting."""
+        continuing = hasattr(self, "layers_") and (incremental or self.warm_start)
+        architecture = self._validate_architecture()
+        X, y, image_shape = self._validate_input(X, y, reset=not continuing)
+        targets = self._validate_targets(y, classes, incremental, continuing)
+        validation = self._validate_validation_set(*validation, targets, image_shape)
+        if continuing:
+            state = self._resume(incremental)
+        else:
+            state = self._initialize(image_shape, targets, X.dtype, architecture)
+        dtype = state.dtype
+        sample_weight = self._sample_weight(sample_weight, X, y, targets, dtype)
+        images = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
+        train_set, val_set = self._split_sets(
+            images, y, sample_weight, validation, targets, state.rng
+        )
+        fitted = {**targets, "image_shape_": image_shape}
+        sklearn_callbacks = CallbackRun(self, X, y, incremental, fitted)
+        callbacks = TrainingCallbacks([sklearn_callbacks])
+        if self.verbose:
+            callbacks.insert(0, PrintLog(self.verbose))
+        _training.fit_loop(self, state, train_set, val_set, incremental, callbacks)
+        _network.clear_caches(state.layers)
+        sklearn_callbacks.end(state)
+
+        # Commit the new state in one go: a fit that raised changed nothing.
+        fitted.update(
+            layers_=state.layers,
+            _optimizer=state.optimizer,
+            _random_state=state.rng,
+            **state.history.attributes(),
+        )
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        return self
+
+    def _split_sets(self, images, y, sample_weight, validation, targets, rng):
+        """The training set and the validation set, each ``(images, Y, weights)``.
+
+        The validation set comes from ``X_val``, or is a ``validation_fraction``
+        of the training data with ``early_stopping`` (stratified where the
+        estimator's ``_strata`` says so), or is None.
+        """
+        X_val, y_val, sample_weight_val = validation
+        dtype = images.dtype
+        Y = self._encode_targets(y, targets, dtype)
+        if X_val is not None:
+            val_set = (
+                X_val.astype(dtype, copy=False).reshape((-1,) + images.shape[1:]),
+                self._encode_targets(y_val, targets, dtype),
+                sample_weight_val.astype(dtype),
+            )
+        elif self.early_stopping:
+            train, held_out = split_validation(
+                len(images), self.validation_fraction, rng, self._strata(y, targets)
+            )
+            val_set = (images[held_out], Y[held_out], sample_weight[held_out])
+            images, Y, sample_weight = images[train], Y[train], sample_weight[train]
+        else:
+            val_set = None
+        return (images, Y, sample_weight), val_set
+
+    def _initialize(self, image_shape, targets, dtype, architecture):
+        """A new training state: fresh layers, optimizer and history."""
+        rng = check_random_state(self.random_state)
+        # Initialise before any random draw that depends on n_samples, so
+        # weighting and repeating samples give the same model.
+        layers = _network.build_layers(
+            image_shape, n_outputs=targets["n_outputs_"], rng=rng, dtype=dtype,
+            **architecture,
+        )
+        return self._state(layers, self._make_optimizer(layers), rng,
+                           _training.History(), targets["out_activation_"])
+
+    def _resume(self, incremental):
+        """A copy of the fitted training state, to train further."""
+        # partial_fit keeps drawing from one stream across calls.
+        if incremental:
+            rng = copy.deepcopy(self._random_state)
+        else:
+            rng = check_random_state(self.random_state)
+        layers = copy.deepcopy(self.layers_)
+        # As MLPClassifier: partial_fit continues the optimizer, a warm-started
+        # fit starts one from the current solver and learning-rate settings.
+        if incremental:
+            optimizer = copy.deepcopy(self._optimizer)
+        else:
+            optimizer = self._make_optimizer(layers)
+        return self._state(layers, optimizer, rng, _training.History.of(self),
+                           self.out_activation_)
+
+    def _state(self, layers, optimizer, rng, history, out_activation):
+        schedule = LearningRateSchedule(
+            self.learning_rate, self.learning_rate_init, self.max_iter, self.power_t
+        )
+        return _training.TrainingState(
+            layers, optimizer, rng, history, HEADS[out_activation], schedule
+        )
+
+    def _make_optimizer(self, layers):
+        return make_optimizer(
+            self.solver, layers, learning_rate_init=self.learning_rate_init,
+            momentum=self.momentum, nesterovs_momentum=self.nesterovs_momentum,
+            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+            weight_decay=self.weight_decay,
+        )
+
+    def _validate_architecture(self):
+        """Hyperparameters for :func:`skconv.network.build_layers`, checked."""
+        filters = positive_ints(self, "filters", self.filters)
+        if isinstance(self.kernel_size, Integral):
+            kernel_sizes = (self.kernel_size,) * len(filters)
+        else:
+            kernel_sizes = positive_ints(self, "kernel_size", self.kernel_size, len(filters))
+        if self.image_shape is not None:
+            positive_ints(self, "image_shape", self.image_shape)
+            if len(self.image_shape) not in (2, 3):
+                raise InvalidParameterError(
+                    f"The 'image_shape' parameter of {type(self).__name__} must be "
+                    "(height, width) or (channels, height, width). "
+                    f"Got {self.image_shape!r} instead."
+                )
+        if self.batch_normalization and self.batch_size == 1:
+            raise InvalidParameterError(
+                "batch_normalization=True needs mini-batches of at least 2 samples "
+                "(it normalises with batch statistics), but batch_size=1. Set "
+                "batch_size >= 2 or batch_normalization=False."
+            )
+        return {
+            "filters": filters,
+            "kernel_sizes": kernel_sizes,
+            "stride": self.stride,
+            "padding": self.padding,
+            "pool_size": self.pool_size,
+            "hidden_layer_sizes": positive_ints(
+                self, "hidden_layer_sizes", self.hidden_layer_sizes
+            ),
+            "activation": self.activation,
+            "pooling": self.pooling,
+            "global_pooling": self.global_pooling,
+            "batch_normalization": self.batch_normalization,
+            "dropout": self.dropout,
+        }
+
+    def _validate_input(self, X, y, reset):
+        """Validated 2-D ``X``, checked ``y`` and the image shape they imply."""
+        X, shape_from_X = flatten_images(X)
+        X, y = self._validate_y(X, y, reset)
+        image_shape = resolve_image_shape(self.image_shape, X.shape[1], shape_from_X)
+        if not reset and image_shape != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {image_shape}, but this "
+                f"{type(self).__name__} was fitted on images of shape "
+                f"{self.image_shape_}."
+            )
+        return X, y, image_shape
+
+    def _validate_validation_set(self, X_val, y_val, sample_weight_val, targets,
+                                 image_shape):
+        """Checked ``(X_val, y_val, sample_weight_val)``, or Nones."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError(
+                    "sample_weight_val was given without a validation set: pass "
+                    "X_val and y_val with it, or leave it out."
+                )
+            return None, None, None
+        if X_val is None or y_val is None:
+            raise ValueError(
+                "Pass both X_val and y_val (a validation set), or neither; got "
+                f"only {'X_val' if y_val is None else 'y_val'}."
+            )
+        X_val, shape_from_X = flatten_images(X_val)
+        if shape_from_X is not None and shape_from_X != image_shape:
+            raise ValueError(
+                f"X_val holds images of shape {shape_from_X}, but X holds images "
+                f"of shape {image_shape}: pass the validation images in the "
+                "same shape as the training images."
+            )
+        X_val = validate_data(self, X_val, reset=False, dtype=(np.float64, np.float32))
+        y_val = self._validate_y_val(y_val, targets)
+        check_consistent_length(X_val, y_val)
+        sample_weight_val = _check_sample_weight(
+            sample_weight_val, X_val, ensure_non_negative=True
+        )
+        check_weight_sum(sample_weight_val, "sample_weight_val")
+        return X_val, y_val, sample_weight_val
+
+    def _sample_weight(self, sample_weight, X, y, targets, dtype):
+        """Validated sample weights (the classifier multiplies class weights in)."""
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=dtype, ensure_non_negative=True
+        )
+        return check_weight_sum(sample_weight)
+
+    # -------------------------------------------------------------- predict
+
+    def _forward(self, X):
+        """Outputs of the last layer for ``X``, in chunks within working_memory."""
+        check_is_fitted(self)
+        X, shape_from_X = flatten_images(X)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        if shape_from_X is not None and shape_from_X != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {shape_from_X}, but this "
+                f"{type(self).__name__} was fitted on images of shape "
+                f"{self.image_shape_}."
+            )
+        dtype = self.layers_[-1].params["W"].dtype
+        X = X.reshape((-1,) + self.image_shape_)
+        outputs = _network.forward_in_chunks(
+            self.layers_, X, self._chunk_rows(dtype, self.layers_), dtype
+        )
+        finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
+        if not finite.all():
+            row = int(np.flatnonzero(~finite)[0])
+            raise ValueError(
+                f"The network's outputs overflowed {np.dtype(dtype).name} for "
+                f"{int((~finite).sum())} row(s) of X, e.g. row {row}, whose largest "
+                f"absolute value is {float(np.abs(X[row]).max()):.3g}: X is too large "
+                "for this model. Scale X as it was scaled for fit."
+            )
+        return outputs
+
+    def _chunk_rows(self, dtype, layers):
+        """Rows per inference chunk within ``sklearn.get_config()['working_memory']``."""
+        values = sum(layer.values_per_sample() for layer in layers)
+        row_bytes = values * np.dtype(dtype).itemsize
+        return max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
+
+    def summary(self, X=None, y=None):
+        """Describe the network layer by layer: shapes, parameters, FLOPs, memory.
+
+        Works on a fitted model, and before fitting when the input shape is
+        known: from ``image_shape``, or from a sample ``X``. Before fitting,
+        the output layer is sized from ``y`` when given, and marked unknown
+        otherwise.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), default=None
+            Sample input that fixes the image shape (before fitting).
+        y : array-like, default=None
+            Targets that fix the number of outputs (before fitting).
+
+        Returns
+        -------
+        summary : Summary
+            ``str(summary)`` is a table (layer, output shape, parameters,
+            FLOPs per sample, activation memory per sample); ``rows``,
+            ``total_params`` and ``total_flops`` hold the numbers. After
+            fitting, ``total_params`` is the number of weights in the model.
+        """
+        return summarize(self, X, y)

@@ -1,0 +1,280 @@
+"""The training loop every skconv estimator runs: epochs, mini-batches, stopping.
+
+Control flow reads top-down, as in skorch: :func:`fit_loop` runs epochs,
+:func:`run_epoch` runs mini-batches, :func:`train_step` makes one update.
+What the loop changes lives in a :class:`TrainingState` (layers, optimizer,
+random stream, :class:`History`), built aside from the estimator and
+committed to it only when training ends, so a failed fit changes nothing.
+The estimator supplies only its hyperparameters and its output head.
+"""
+
+import copy
+import time
+import warnings
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
+
+from . import _network
+
+
+@dataclass
+class History:
+    """What the fitted attributes record about training so far.
+
+    The field names are the estimators' fitted attributes (see
+    :meth:`attributes`), except ``no_improvement_count``, kept as
+    ``_no_improvement_count``.
+    """
+
+    n_iter_: int = 0
+    t_: int = 0
+    loss_curve_: list = field(default_factory=list)
+    best_loss_: float = np.inf
+    validation_scores_: list = None
+    validation_loss_curve_: list = None
+    best_validation_score_: float = None
+    no_improvement_count: int = 0
+
+    @classmethod
+    def of(cls, estimator):
+        """A copy of a fitted estimator's history, to continue."""
+        values = {f.name: copy.copy(getattr(estimator, _attribute(f.name)))
+                  for f in fields(cls)}
+        return cls(**values)
+
+    def attributes(self):
+        """The fitted attributes, by name."""
+        return {_attribute(f.name): getattr(self, f.name) for f in fields(self)}
+
+
+def _attribute(name):
+    return "_no_improvement_count" if name == "no_improvement_count" else name
+
+
+@dataclass
+class TrainingState:
+    """Everything training changes, apart from the estimator.
+
+    Attributes
+    ----------
+    layers : list of Layer
+    optimizer : SGD, Adam or AdamW
+    rng : numpy.random.RandomState
+        Shuffling (and, on a first fit, the validation split).
+    history : History
+    head : OutputHead
+    schedule : LearningRateSchedule
+    """
+
+    layers: list
+    optimizer: object
+    rng: np.random.RandomState
+    history: History
+    head: object
+    schedule: object
+
+    @property
+    def dtype(self):
+        return self.layers[-1].params["W"].dtype
+
+
+def loss_and_gradients(layers, X, Y, sample_weight, alpha, loss):
+    """Loss of a batch and, in each layer's ``grads``, its gradients.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    X : ndarray of shape (n_samples, channels, height, width)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Encoded targets (see the estimators' ``_encode_targets``).
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative, with a positive sum.
+    alpha : float
+        Strength of the L2 penalty on weights (not on biases).
+    loss : callable
+        An output head's fused ``loss(Z, Y, sample_weight) -> (loss, dZ)``.
+
+    Returns
+    -------
+    loss : float
+        ``sum_n w_n loss_n / sum_n w_n + alpha / 2 * sum ||W||^2 / sum_n w_n``,
+        the weighted mean loss plus the penalty scaled as in scikit-learn's
+        MLP.
+    """
+    outputs = _network.forward(layers, X, training=True)
+    value, doutputs = loss(outputs, Y, sample_weight)
+    _network.backward(layers, doutputs, input_grad=False)
+    if alpha:
+        scale = alpha / float(np.sum(sample_weight))
+        for layer in layers:
+            if "W" in layer.params:
+                W = layer.params["W"]
+                value += 0.5 * scale * float(np.vdot(W, W))
+                layer.grads["W"] += scale * W
+    return value
+
+
+def train_step(estimator, state, X, Y, sample_weight):
+    """One optimizer update on a mini-batch; return its loss."""
+    loss = loss_and_gradients(
+        state.layers, X, Y, sample_weight, estimator.alpha, state.head.loss
+    )
+    if not np.isfinite(loss):
+        raise ValueError(
+            f"Training diverged: the loss became {loss} in epoch "
+            f"{state.history.n_iter_ + 1}. Lower learning_rate_init "
+            f"(now {estimator.learning_rate_init}) or scale X."
+        )
+    state.optimizer.update_params(
+        _network.parameters(state.layers), _network.gradients(state.layers)
+    )
+    return loss
+
+
+def batch_size(estimator, n_samples):
+    """Samples per mini-batch: ``batch_size``, "auto" = min(200, n), clipped to n."""
+    if estimator.batch_size == "auto":
+        return min(200, n_samples)
+    return min(estimator.batch_size, n_samples)
+
+
+def run_epoch(estimator, state, X, Y, sample_weight, callbacks):
+    """One pass over the data in mini-batches; return the weighted mean loss."""
+    n_samples = X.shape[0]
+    total_weight = float(sample_weight.sum())
+    if estimator.shuffle:
+        order = state.rng.permutation(n_samples)
+    else:
+        order = np.arange(n_samples)
+    # Batch normalisation needs two samples per batch: a last batch of one
+    # joins the batch before it.
+    min_batch_size = 2 if estimator.batch_normalization else 0
+    batches = list(gen_batches(
+        n_samples, batch_size(estimator, n_samples), min_batch_size=min_batch_size
+    ))
+    epoch_loss = 0.0
+    for done, batch in enumerate(batches, start=1):
+        idx = order[batch]
+        weights = sample_weight[idx]
+        batch_weight = float(weights.sum())
+        if batch_weight == 0:
+            continue  # nothing to learn from; avoids 0 / 0
+        loss = train_step(estimator, state, X[idx], Y[idx], weights)
+        epoch_loss += loss * batch_weight / total_weight
+        callbacks.on_batch_end(state.history.n_iter_ + 1, done, len(batches), loss)
+    _check_finite_parameters(estimator, state)
+    return epoch_loss
+
+
+def _check_finite_parameters(estimator, state):
+    for layer in state.layers:
+        for key, param in layer.params.items():
+            if not np.isfinite(param).all():
+                raise ValueError(
+                    f"Training diverged: {type(layer).__name__} parameter "
+                    f"{key!r} is no longer finite after epoch "
+                    f"{state.history.n_iter_ + 1}. Lower learning_rate_init "
+                    f"(now {estimator.learning_rate_init}) or scale X."
+                )
+
+
+def evaluate(estimator, state, val_set):
+    """Validation score (the estimator's metric) and loss (no penalty)."""
+    X, Y, sample_weight = val_set
+    outputs = _network.forward_in_chunks(
+        state.layers, X, estimator._chunk_rows(X.dtype, state.layers), X.dtype
+    )
+    loss, _ = state.head.loss(outputs, Y, sample_weight)
+    return estimator._validation_score(state.head, outputs, Y, sample_weight), loss
+
+
+def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
+    """Train ``state`` in place: one epoch (``partial_fit``) or up to ``max_iter``."""
+    history = state.history
+    if val_set is not None and history.validation_scores_ is None:
+        history.validation_scores_ = []
+        history.validation_loss_curve_ = []
+        history.best_validation_score_ = -np.inf
+    best_params = None
+    stopped = False
+    for _ in range(1 if incremental else estimator.max_iter):
+        start = time.perf_counter()
+        callbacks.on_epoch_begin()
+        try:
+            loss = run_epoch(estimator, state, *train_set, callbacks)
+        except KeyboardInterrupt:
+            # As MLPClassifier: keep the model trained so far.
+            warnings.warn("Training interrupted by user.")
+            break
+        history.n_iter_ += 1
+        history.t_ += train_set[0].shape[0]
+        history.loss_curve_.append(loss)
+        score = val_loss = None
+        if val_set is not None:
+            score, val_loss = evaluate(estimator, state, val_set)
+            history.validation_scores_.append(score)
+            history.validation_loss_curve_.append(val_loss)
+            if score > history.best_validation_score_ and estimator.early_stopping:
+                best_params = [p.copy() for p in _network.parameters(state.layers)]
+            history.best_validation_score_ = max(history.best_validation_score_, score)
+        seconds = time.perf_counter() - start
+        if callbacks.on_epoch_end(state, loss, score, val_loss, seconds):
+            callbacks.on_message("A callback asked to stop training.")
+            stopped = True
+            break
+        state.schedule.after_epoch(state.optimizer, history.n_iter_, history.t_)
+        if _stopped_improving(estimator, history) and not incremental:
+            stopped = _stop_or_slow_down(estimator, state, callbacks)
+            if stopped:
+                break
+    else:
+        if not incremental:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({estimator.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+    if stopped:
+        history.no_improvement_count = 0
+    if best_params is not None:
+        # Early stopping keeps the weights of the best validation score.
+        for param, best in zip(_network.parameters(state.layers), best_params):
+            param[...] = best
+
+
+def _stopped_improving(estimator, history):
+    """Update the no-improvement count as MLPClassifier does; True to act.
+
+    With early stopping the validation score must rise by ``tol``,
+    otherwise the training loss must fall by ``tol``, within
+    ``n_iter_no_change`` epochs.
+    """
+    if estimator.early_stopping and history.validation_scores_:
+        scores = history.validation_scores_
+        previous_best = max(scores[:-1], default=-np.inf)
+        worse = scores[-1] < previous_best + estimator.tol
+    else:
+        worse = history.loss_curve_[-1] > history.best_loss_ - estimator.tol
+    history.no_improvement_count = history.no_improvement_count + 1 if worse else 0
+    history.best_loss_ = min(history.best_loss_, history.loss_curve_[-1])
+    return history.no_improvement_count > estimator.n_iter_no_change
+
+
+def _stop_or_slow_down(estimator, state, callbacks):
+    """True to stop; the schedule may lower the rate instead ("adaptive")."""
+    what = "Validation score" if estimator.early_stopping else "Training loss"
+    message = (
+        f"{what} did not improve more than tol={estimator.tol} for "
+        f"{estimator.n_iter_no_change} consecutive epochs."
+    )
+    if state.schedule.on_plateau(state.optimizer):
+        state.history.no_improvement_count = 0
+        callbacks.on_message(
+            f"{message} Setting learning rate to {state.optimizer.learning_rate:g}"
+        )
+        return False
+    callbacks.on_message(f"{message} Stopping.")
+    return True
