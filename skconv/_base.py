@@ -180,6 +180,13 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         train_set, val_set = self._split_sets(
             images, y, sample_weight, validation, targets, state.rng
         )
+        n_train = len(train_set[0])
+        if self.batch_normalization and n_train < 2:
+            raise ValueError(
+                "batch_normalization=True needs at least 2 training samples (it "
+                f"normalises with batch statistics); got {n_train} sample"
+                f"{'' if n_train == 1 else 's'}."
+            )
         fitted = {**targets, "image_shape_": image_shape}
         sklearn_callbacks = CallbackRun(self, X, y, incremental, fitted)
         callbacks = TrainingCallbacks([sklearn_callbacks])

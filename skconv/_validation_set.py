@@ -14,7 +14,8 @@ def split_validation(n_samples, fraction, rng, strata=None):
     n_samples : int
     fraction : float
         Share of the samples set aside, rounded up; when stratified, at least
-        one per class so that every class is on both sides.
+        one per class so that every class is on both sides; otherwise at
+        least two, the fewest an R² is defined on.
     rng : numpy.random.RandomState
         One draw seeds the split.
     strata : ndarray of shape (n_samples,) of int, default=None
@@ -33,12 +34,12 @@ def split_validation(n_samples, fraction, rng, strata=None):
     """
     n_classes = 1 if strata is None else int(strata.max()) + 1
     smallest = n_samples if strata is None else np.bincount(strata).min()
-    n_validation = max(math.ceil(fraction * n_samples), n_classes)
+    n_validation = max(math.ceil(fraction * n_samples), 2 if strata is None else n_classes)
     if n_samples - n_validation < n_classes or smallest < 2:
         if strata is None:
             raise ValueError(
-                f"early_stopping needs at least one sample on each side of the "
-                f"validation split, but {n_samples} samples with "
+                f"early_stopping needs at least one training and two validation "
+                f"samples, but {n_samples} samples with "
                 f"validation_fraction={fraction} are too few. Pass more data, "
                 "or early_stopping=False."
             )
