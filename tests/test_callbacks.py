@@ -1,12 +1,9 @@
 """Progress reporting: verbose output and scikit-learn's callback API."""
 
 import re
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from skconv import ConvNetClassifier
@@ -17,17 +14,13 @@ SMALL = dict(filters=(4,), hidden_layer_sizes=(16,), learning_rate_init=0.01,
              n_iter_no_change=50, random_state=0)
 
 
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:300] / 16, y[:300]
-
-
-@pytest.fixture(autouse=True)
-def quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+def digits300(digits):
+    X, y = digits
+    return X[:300], y[:300]
 
 
 class StopAfter:
@@ -53,8 +46,8 @@ class StopAfter:
         return False
 
 
-def test_scoring_monitor_scores_every_epoch(digits):
-    X, y = digits
+def test_scoring_monitor_scores_every_epoch(digits300):
+    X, y = digits300
     monitor = callback.ScoringMonitor(scoring="accuracy")
     clf = ConvNetClassifier(**SMALL, max_iter=4).set_callbacks(monitor)
     clf.fit(X, y)
@@ -67,8 +60,8 @@ def test_scoring_monitor_scores_every_epoch(digits):
     assert epochs[-1]["accuracy"] > epochs[0]["accuracy"]
 
 
-def test_a_callback_can_stop_training(digits):
-    X, y = digits
+def test_a_callback_can_stop_training(digits300):
+    X, y = digits300
     stopper = StopAfter(2)
     clf = ConvNetClassifier(**SMALL, max_iter=10).set_callbacks(stopper)
     clf.fit(X, y)
@@ -76,8 +69,8 @@ def test_a_callback_can_stop_training(digits):
     assert stopper.seen == [10, 10]  # a fitted copy was built for each epoch
 
 
-def test_partial_fit_reports_one_epoch(digits):
-    X, y = digits
+def test_partial_fit_reports_one_epoch(digits300):
+    X, y = digits300
     monitor = callback.ScoringMonitor(scoring="accuracy")
     clf = ConvNetClassifier(**SMALL).set_callbacks(monitor)
     clf.partial_fit(X, y, classes=np.arange(10))
@@ -85,9 +78,9 @@ def test_partial_fit_reports_one_epoch(digits):
     assert len(epochs) == 1
 
 
-def test_progress_bar_inside_grid_search(digits, capsys):
+def test_progress_bar_inside_grid_search(digits300, capsys):
     pytest.importorskip("rich")  # ProgressBar's own dependency
-    X, y = digits
+    X, y = digits300
     search = GridSearchCV(ConvNetClassifier(**SMALL, max_iter=2), {"kernel_size": [3, 5]}, cv=2)
     search.set_callbacks(callback.ProgressBar())
     search.fit(X, y)
@@ -96,8 +89,8 @@ def test_progress_bar_inside_grid_search(digits, capsys):
     assert search.best_params_["kernel_size"] in (3, 5)
 
 
-def test_verbose_two_reports_progress_within_epochs(digits, capsys):
-    X, y = digits
+def test_verbose_two_reports_progress_within_epochs(digits300, capsys):
+    X, y = digits300
     ConvNetClassifier(**SMALL, max_iter=2, batch_size=32, verbose=2).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     batch_lines = [line for line in lines if re.match(r"  epoch \d+: batch \d+/10,", line)]

@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import config_context
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import cross_val_score
 from sklearn.neural_network import MLPClassifier
@@ -20,18 +19,9 @@ FAST = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=5, learning_rate_in
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16, y
-
-
-@pytest.fixture(scope="module")
-def fitted(digits):
-    """A model shared by several tests: do not modify it."""
-    X, y = digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return ConvNetClassifier(**FAST, random_state=0).fit(X[:600], y[:600])
+def fitted(fitted_classifier):
+    """The shared model of conftest.py (FAST settings, 600 digits): do not modify it."""
+    return fitted_classifier
 
 
 def test_default_digits_cross_validation_accuracy(digits):

@@ -1,12 +1,9 @@
 """Training features: validation and early stopping, learning-rate schedules,
 AdamW, class weights (issue 4)."""
 
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
 
 from skconv import ConvNetClassifier
@@ -14,17 +11,7 @@ from skconv import ConvNetClassifier
 SMALL = dict(filters=(4,), hidden_layer_sizes=(16,), learning_rate_init=0.01)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16, y
-
-
-@pytest.fixture(autouse=True)
-def quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def test_early_stopping_stops_on_a_plateau_and_restores_the_best_weights(digits):

@@ -1,0 +1,49 @@
+"""Fixtures the test files share: the digits data, fast settings, a fitted model."""
+
+import warnings
+
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+
+from skconv import ConvNetClassifier
+
+#: Settings that train a small network in well under a second on digits.
+FAST_SETTINGS = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=5,
+                     learning_rate_init=0.01)
+
+
+@pytest.fixture(scope="session")
+def raw_digits():
+    """scikit-learn's 8x8 digits, pixel values 0-16."""
+    return load_digits(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def digits(raw_digits):
+    """The digits scaled to [0, 1], all 1,797 images."""
+    X, y = raw_digits
+    return X / 16, y
+
+
+@pytest.fixture
+def fast():
+    """A fresh copy of :data:`FAST_SETTINGS` to build estimators from."""
+    return dict(FAST_SETTINGS)
+
+
+@pytest.fixture
+def quiet_convergence():
+    """Silence ConvergenceWarning: short fits stop at max_iter on purpose."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def fitted_classifier(digits):
+    """A classifier fitted on 600 digits, shared by a module's tests: do not modify it."""
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ConvNetClassifier(**FAST_SETTINGS, random_state=0).fit(X[:600], y[:600])
