@@ -55,6 +55,7 @@ def test_examples_are_found():
         "plot_grid_search.py",
         "plot_pipeline_persistence.py",
         "plot_fashion_mnist.py",
+        "plot_image_regression.py",
     } <= names
 
 
