@@ -202,6 +202,10 @@ def test_dense_with_unknown_units_describes_itself_with_none():
         described = LAYERS[name]().describe((None,))
         assert described.output_shape == (None,)
         assert described.n_params is described.flops is described.memory is None
+    # An unknown input size makes the counts unknown even if the shape is not.
+    described = LAYERS["GlobalAvgPool2D"]().describe((3, None, None))
+    assert described.output_shape == (3,)
+    assert described.n_params is described.flops is described.memory is None
 
 
 def test_a_kernel_or_pool_that_does_not_fit_is_refused_before_building():

@@ -220,10 +220,10 @@ class Layer:
         Returns
         -------
         n_params : int or None
-            The total size of :meth:`param_shapes`; None when the output
-            shape is not known yet (``Dense(None)``).
+            The total size of :meth:`param_shapes`; None when a size of the
+            input or output is not known yet (``Dense(None)``).
         """
-        if not is_known(self.output_shape(input_shape)):
+        if not self._sizes_known(input_shape):
             return None
         shapes = self.param_shapes(input_shape).values()
         return sum(math.prod(shape) for shape in shapes)
@@ -240,12 +240,11 @@ class Layer:
         Returns
         -------
         flops : int or None
-            None when the output shape is not known yet.
+            None when a size of the input or output is not known yet.
         """
-        output_shape = self.output_shape(input_shape)
-        if not is_known(output_shape):
+        if not self._sizes_known(input_shape):
             return None
-        return int(self._flops(tuple(input_shape), output_shape))
+        return int(self._flops(tuple(input_shape), self.output_shape(input_shape)))
 
     def _flops(self, input_shape, output_shape):
         return 0
@@ -265,12 +264,15 @@ class Layer:
         Returns
         -------
         memory : int or None
-            None when the output shape is not known yet.
+            None when a size of the input or output is not known yet.
         """
-        output_shape = self.output_shape(input_shape)
-        if not is_known(output_shape):
+        if not self._sizes_known(input_shape):
             return None
-        return math.prod(output_shape) * int(itemsize)
+        return math.prod(self.output_shape(input_shape)) * int(itemsize)
+
+    def _sizes_known(self, input_shape):
+        # One rule for every count: an unknown size makes it unknown.
+        return is_known(input_shape) and is_known(self.output_shape(input_shape))
 
     def get_config(self):
         """The type name and constructor hyperparameters.
