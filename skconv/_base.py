@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _network, _training
+from . import _training, network
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
 from ._heads import HEADS
 from ._input import flatten_images, resolve_image_shape
@@ -193,7 +193,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         if self.verbose:
             callbacks.insert(0, PrintLog(self.verbose))
         _training.fit_loop(self, state, train_set, val_set, incremental, callbacks)
-        _network.clear_caches(state.layers)
+        network.clear_caches(state.layers)
         sklearn_callbacks.end(state)
 
         # Commit the new state in one go: a fit that raised changed nothing.
@@ -238,7 +238,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         # Initialise before any random draw that depends on n_samples, so
         # weighting and repeating samples give the same model.
-        layers = _network.build_layers(
+        layers = network.build_layers(
             image_shape, n_outputs=targets["n_outputs_"], rng=rng, dtype=dtype,
             **architecture,
         )
@@ -381,7 +381,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             )
         dtype = self.layers_[-1].params["W"].dtype
         X = X.reshape((-1,) + self.image_shape_)
-        outputs = _network.forward_in_chunks(
+        outputs = network.forward_in_chunks(
             self.layers_, X, self._chunk_rows(dtype, self.layers_), dtype
         )
         finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)

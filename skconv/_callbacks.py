@@ -15,7 +15,7 @@ an older scikit-learn, there is simply no ``set_callbacks``.
 
 import copy
 
-from . import _network
+from . import network
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -152,5 +152,5 @@ class CallbackRun:
 
     def _attributes(self, state):
         # A copy, because training goes on changing the layers in place.
-        _network.clear_caches(state.layers)
+        network.clear_caches(state.layers)
         return {**self.fitted_attributes, "layers_": copy.deepcopy(state.layers)}

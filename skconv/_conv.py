@@ -17,14 +17,14 @@ Vocabulary follows :func:`scipy.signal.correlate2d`:
 
 The fast path (:func:`im2col` + one matrix product, and
 :func:`conv_input_gradient` for the input gradient, both channels-last in
-memory) sits beside :func:`correlate_naive`, a deliberately slow
-reference that the tests compare it against.
+memory as :mod:`skconv._layout` says) sits beside :func:`correlate_naive`,
+a deliberately slow reference that the tests compare it against.
 """
-
-import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from ._layout import channels_last_view, channels_last_zeros, is_channels_last
 
 
 def pair(value):
@@ -86,21 +86,6 @@ def pool_output_length(size, pool, stride):
     return (size - pool) // stride + 1
 
 
-def match_layout(array, like):
-    """``array``, copied into the memory layout of ``like`` if it differs.
-
-    Element-wise passes over operands with different axis orders (say NCHW
-    and NHWC) run several times slower than over matching ones; one copy
-    first pays off when several passes follow.
-    """
-    scale = array.itemsize / like.itemsize
-    if array.strides == tuple(int(s * scale) for s in like.strides):
-        return array
-    matched = np.empty_like(like, dtype=array.dtype)
-    matched[...] = array
-    return matched
-
-
 def pad_images(X, pads):
     """Zero-pad the two spatial axes of an NCHW array.
 
@@ -137,53 +122,6 @@ def window_view(X, offset, stride, out_shape):
     return X[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
 
 
-def _row_block(n_rows, n_cols):
-    """Rows per block so that blocks of a narrow matrix are about 512 wide.
-
-    Element-wise passes and reductions over a ``(rows, 8)`` matrix run an
-    inner loop of 8; viewing it as ``(rows / k, 8 * k)`` makes them fast.
-    """
-    return math.gcd(n_rows, max(1, 512 // n_cols))
-
-
-def add_bias(Y, b):
-    """``Y += b`` for a C-contiguous ``(rows, n)`` matrix, in wide blocks."""
-    k = _row_block(*Y.shape)
-    wide = Y.reshape(-1, k * Y.shape[1])
-    wide += np.tile(b, k)
-
-
-def sum_rows(Y):
-    """``Y.sum(axis=0)`` for a ``(rows, n)`` matrix, in wide blocks."""
-    k = _row_block(*Y.shape)
-    return Y.reshape(-1, k * Y.shape[1]).sum(axis=0).reshape(k, -1).sum(axis=0)
-
-
-def transposed_product(A, B, block_rows=2048):
-    """``A.T @ B`` for tall matrices, summed over blocks of rows.
-
-    OpenBLAS runs products whose inner dimension is tens of thousands of
-    rows and whose outputs are tiny (the first layer's kernel gradient:
-    ``(8 x 43264) @ (43264 x 9)``) well below its speed; blocks of 2048 rows
-    that stay in cache make them 2-3 times faster. The blocking is fixed, so
-    results are reproducible.
-
-    Parameters
-    ----------
-    A : ndarray of shape (n_rows, m)
-    B : ndarray of shape (n_rows, k)
-    block_rows : int, default=2048
-
-    Returns
-    -------
-    product : ndarray of shape (m, k)
-    """
-    product = A[:block_rows].T @ B[:block_rows]
-    for start in range(block_rows, A.shape[0], block_rows):
-        product += A[start : start + block_rows].T @ B[start : start + block_rows]
-    return product
-
-
 def kernel_matrix(K):
     """Kernels ``(n_filters, channels, kh, kw)`` as the matrix im2col expects.
 
@@ -201,17 +139,6 @@ def kernel_from_matrix(matrix, kernel_shape):
     return np.ascontiguousarray(
         matrix.reshape(n_filters, kh, kw, channels).transpose(0, 3, 1, 2)
     )
-
-
-def channels_last_zeros(shape, dtype):
-    """A zero NCHW-shaped array stored channels-last (NHWC) in memory.
-
-    Convolution outputs are NHWC in memory (one matrix row per pixel), so
-    arrays that meet them element-wise are allocated the same way: NumPy's
-    ufuncs then run over matching strides.
-    """
-    n, c, h, w = shape
-    return np.zeros((n, h, w, c), dtype=dtype).transpose(0, 3, 1, 2)
 
 
 def im2col(X, kernel, stride, out_shape):
@@ -239,11 +166,10 @@ def im2col(X, kernel, stride, out_shape):
     kh, kw = kernel
     sh, sw = stride
     ho, wo = out_shape
-    X_nhwc = X.transpose(0, 2, 3, 1)
-    if X_nhwc.flags.c_contiguous and kw * c >= 8:
+    if is_channels_last(X) and kw * c >= 8:
         # Channels-last input: in a window, each kernel row is kw * c
         # contiguous values, so one copy of the window view is fastest.
-        windows = sliding_window_view(X_nhwc, (kh, kw), axis=(1, 2))
+        windows = sliding_window_view(channels_last_view(X), (kh, kw), axis=(1, 2))
         windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
         cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
         return cols.reshape(n * ho * wo, kh * kw * c)
@@ -282,18 +208,20 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape):
     dX : ndarray of shape ``input_shape``
         Stored channels-last.
     """
-    n, c, h, w = input_shape
+    n, c = input_shape[:2]
     kh, kw = K.shape[2:]
     sh, sw = stride
     ho, wo = out_shape
     K_by_offset = np.ascontiguousarray(K.transpose(2, 3, 0, 1))  # (kh, kw, F, c)
-    dX = np.zeros((n, h, w, c), dtype=dY.dtype)
+    dX = channels_last_zeros(input_shape, dY.dtype)
+    dX_nhwc = channels_last_view(dX)  # the same memory, indexed (n, h, w, c)
     for i in range(kh):
         for j in range(kw):
             rows = slice(i, i + sh * (ho - 1) + 1, sh)
             columns = slice(j, j + sw * (wo - 1) + 1, sw)
-            dX[:, rows, columns, :] += (dY @ K_by_offset[i, j]).reshape(n, ho, wo, c)
-    return dX.transpose(0, 3, 1, 2)
+            update = (dY @ K_by_offset[i, j]).reshape(n, ho, wo, c)
+            dX_nhwc[:, rows, columns, :] += update
+    return dX
 
 
 def correlate_naive(X, K, b, stride=1, padding="valid"):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _network
+from . import network
 from ._input import flatten_images, resolve_image_shape
 
 
@@ -65,7 +65,8 @@ class Summary:
 
 
 def _shape(shape):
-    return "(" + ", ".join("?" if size is None else str(size) for size in shape) + ")"
+    sizes = ["?" if size is None else str(size) for size in shape]
+    return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
 
 
 def _count(value):
@@ -82,6 +83,7 @@ def _bytes(value):
 
 
 def _total(values):
+    values = list(values)
     return None if any(value is None for value in values) else int(sum(values))
 
 
@@ -93,10 +95,10 @@ def summarize(estimator, X=None, y=None):
     else:
         input_shape, dtype = _input_of(estimator, X)
         n_outputs = None if y is None else estimator._n_outputs_of(y)
-        layers = _network.plan_layers(
+        layers = network.plan_layers(
             input_shape, n_outputs=n_outputs, **estimator._validate_architecture()
         )
-    rows = _network.describe_layers(layers, input_shape, np.dtype(dtype).itemsize)
+    rows = network.describe_layers(layers, input_shape, np.dtype(dtype).itemsize)
     return Summary(
         input_shape=tuple(input_shape),
         rows=rows,

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
-from . import _network
+from . import network
 
 
 @dataclass
@@ -104,9 +104,9 @@ def loss_and_gradients(layers, X, Y, sample_weight, alpha, loss):
         the weighted mean loss plus the penalty scaled as in scikit-learn's
         MLP.
     """
-    outputs = _network.forward(layers, X, training=True)
+    outputs = network.forward(layers, X, training=True)
     value, doutputs = loss(outputs, Y, sample_weight)
-    _network.backward(layers, doutputs, input_grad=False)
+    network.backward(layers, doutputs, input_grad=False)
     if alpha:
         scale = alpha / float(np.sum(sample_weight))
         for layer in layers:
@@ -129,7 +129,7 @@ def train_step(estimator, state, X, Y, sample_weight):
             f"(now {estimator.learning_rate_init}) or scale X."
         )
     state.optimizer.update_params(
-        _network.parameters(state.layers), _network.gradients(state.layers)
+        network.parameters(state.layers), network.gradients(state.layers)
     )
     return loss
 
@@ -184,7 +184,7 @@ def _check_finite_parameters(estimator, state):
 def evaluate(estimator, state, val_set):
     """Validation score (the estimator's metric) and loss (no penalty)."""
     X, Y, sample_weight = val_set
-    outputs = _network.forward_in_chunks(
+    outputs = network.forward_in_chunks(
         state.layers, X, estimator._chunk_rows(X.dtype, state.layers), X.dtype
     )
     loss, _ = state.head.loss(outputs, Y, sample_weight)
@@ -218,7 +218,7 @@ def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
             history.validation_scores_.append(score)
             history.validation_loss_curve_.append(val_loss)
             if score > history.best_validation_score_ and estimator.early_stopping:
-                best_params = [p.copy() for p in _network.parameters(state.layers)]
+                best_params = [p.copy() for p in network.parameters(state.layers)]
             history.best_validation_score_ = max(history.best_validation_score_, score)
         seconds = time.perf_counter() - start
         if callbacks.on_epoch_end(state, loss, score, val_loss, seconds):
@@ -241,7 +241,7 @@ def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
         history.no_improvement_count = 0
     if best_params is not None:
         # Early stopping keeps the weights of the best validation score.
-        for param, best in zip(_network.parameters(state.layers), best_params):
+        for param, best in zip(network.parameters(state.layers), best_params):
             param[...] = best
 
 

@@ -12,9 +12,11 @@ any other type skops does not trust (a user function, a custom class, ...).
 Saving needs nothing from this module: ``skops.io.dump(model, path)``.
 
 The trusted names are the modules where the classes are defined, e.g.
-``"skconv._estimator.ConvNetClassifier"`` and ``"skconv.layers.Conv2D"``;
-NumPy arrays, ``numpy.random.RandomState`` and scikit-learn's own estimators
-(a ``Pipeline``, a ``StandardScaler``) are trusted by skops already.
+``"skconv._classifier.ConvNetClassifier"`` and ``"skconv.layers.conv.Conv2D"``,
+plus the names files written by skconv 0.1.0 hold (:data:`LEGACY_TYPE_NAMES`,
+e.g. ``"skconv.layers.Conv2D"``); NumPy arrays, ``numpy.random.RandomState``
+and scikit-learn's own estimators (a ``Pipeline``, a ``StandardScaler``) are
+trusted by skops already.
 """
 
 import io
@@ -22,64 +24,59 @@ import os
 
 from ._classifier import ConvNetClassifier
 from ._regressor import ConvNetRegressor
-from .activations import ACTIVATIONS
-from .layers import (
-    AvgPool2D,
-    BatchNormalization,
-    Conv2D,
-    Dense,
-    Dropout,
-    Flatten,
-    GlobalAvgPool2D,
-    MaxPool2D,
-)
+from .layers import ACTIVATIONS, LAYERS
 from .optimizers import SOLVERS
 
-__all__ = ["trusted_types", "load", "loads"]
+__all__ = ["LEGACY_TYPE_NAMES", "trusted_types", "load", "loads"]
 
-# Every class a fitted ConvNetClassifier can store, whatever its
-# architecture: the estimator, every layer and activation, every optimizer.
+# Every class a fitted skconv estimator can store, whatever its
+# architecture: the estimators, and every entry of the tables its layers and
+# optimizer come from, so a new entry is trusted too.
 _TRUSTED_CLASSES = (
-    ConvNetClassifier,
-    ConvNetRegressor,
-    Conv2D,
-    MaxPool2D,
-    AvgPool2D,
-    GlobalAvgPool2D,
-    Flatten,
-    Dense,
-    Dropout,
-    BatchNormalization,
-    # The tables the estimator builds from, so a new entry is trusted too.
-    *ACTIVATIONS.values(),
-    *SOLVERS.values(),
+    ConvNetClassifier, ConvNetRegressor, *LAYERS.values(), *SOLVERS.values()
+)
+
+#: Type names in skops files written by skconv 0.1.0, whose classes lived in
+#: ``skconv.layers`` (layers), ``skconv.activations`` (activations) and
+#: ``skconv._estimator``; those names still import. Optimizers have not moved.
+LEGACY_TYPE_NAMES = (
+    "skconv._estimator.ConvNetClassifier",
+    *(
+        f"skconv.layers.{name}"
+        for name, cls in LAYERS.items()
+        if cls not in ACTIVATIONS.values()
+    ),
+    *(f"skconv.activations.{cls.__name__}" for cls in ACTIVATIONS.values()),
 )
 
 
 def trusted_types():
-    """The skconv type names a skops file of a ConvNetClassifier may contain.
+    """The skconv type names a skops file of a skconv model may contain.
 
     Returns
     -------
     names : list of str
-        ``"module.ClassName"`` of :class:`~skconv.ConvNetClassifier`, of every
-        layer (``Conv2D``, ``MaxPool2D``, ``AvgPool2D``, ``GlobalAvgPool2D``,
-        ``Flatten``, ``Dense``, ``Dropout``, ``BatchNormalization``), of every
-        activation (``Identity``, ``ReLU``, ``Logistic``, ``Tanh``) and of every
-        optimizer (``SGD``, ``Adam``, ``AdamW``), in the form
+        ``"module.ClassName"`` of both estimators, of every
+        layer type in :data:`skconv.layers.LAYERS` (activations included) and
+        of every optimizer in :data:`skconv.optimizers.SOLVERS`, in the form
         ``skops.io.get_untrusted_types`` reports them, e.g.
-        ``"skconv.layers.Conv2D"``. Pass it as ``trusted=`` to
-        ``skops.io.load``, or use :func:`load`.
+        ``"skconv.layers.conv.Conv2D"``; then the names of
+        :data:`LEGACY_TYPE_NAMES`, so files from skconv 0.1.0 load too. No
+        name appears twice. Pass it as ``trusted=`` to ``skops.io.load``, or
+        use :func:`load`.
 
     Examples
     --------
     >>> from skconv.persistence import trusted_types
     >>> trusted_types()[:3]
-    ['skconv._estimator.ConvNetClassifier', 'skconv.layers.Conv2D', 'skconv.layers.MaxPool2D']
+    ['skconv._classifier.ConvNetClassifier', 'skconv._regressor.ConvNetRegressor', 'skconv.layers.conv.Conv2D']
     >>> "skconv.optimizers.Adam" in trusted_types()
     True
+    >>> "skconv.layers.Conv2D" in trusted_types()  # the name in 0.1.0 files
+    True
     """
-    return [f"{cls.__module__}.{cls.__qualname__}" for cls in _TRUSTED_CLASSES]
+    current = [f"{cls.__module__}.{cls.__qualname__}" for cls in _TRUSTED_CLASSES]
+    return list(dict.fromkeys([*current, *LEGACY_TYPE_NAMES]))
 
 
 def _skops_io():

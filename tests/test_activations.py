@@ -1,18 +1,18 @@
-"""Tests of the activation layers in skconv.activations."""
+"""Tests of the activation layers in skconv.layers.activations."""
 
 import numpy as np
 import pytest
 from scipy.special import expit
 
-from skconv.activations import (
+from skconv.layers import (
     ACTIVATIONS,
     INITIALISATIONS,
     Identity,
+    Layer,
     Logistic,
     ReLU,
     Tanh,
 )
-from skconv.layers import Layer
 from skconv.testing import assert_layer_gradients
 
 

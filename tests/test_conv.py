@@ -15,8 +15,8 @@ from skconv._conv import (
     pad_images,
     padding_amounts,
     pair,
-    transposed_product,
 )
+from skconv._layout import transposed_product
 
 SIZES = range(1, 10)
 KERNELS = range(1, 6)

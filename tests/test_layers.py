@@ -5,8 +5,7 @@ import pytest
 from scipy.signal import convolve2d, correlate2d
 
 from skconv._conv import pair
-from skconv.activations import Identity, Logistic, ReLU, Tanh
-from skconv.layers import Conv2D, Dense, Flatten, MaxPool2D
+from skconv.layers import Conv2D, Dense, Flatten, Identity, Logistic, MaxPool2D, ReLU, Tanh
 from skconv.testing import assert_layer_gradients
 
 

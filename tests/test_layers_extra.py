@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 
 from skconv._conv import pair
-from skconv._network import backward, forward, parameters
-from skconv.activations import Tanh
 from skconv.layers import (
     AvgPool2D,
     BatchNormalization,
@@ -15,7 +13,9 @@ from skconv.layers import (
     Dense,
     Dropout,
     GlobalAvgPool2D,
+    Tanh,
 )
+from skconv.network import backward, forward, parameters
 from skconv.testing import assert_layer_gradients, numerical_gradient
 
 INT32_MAX = np.iinfo(np.int32).max

@@ -1,21 +1,32 @@
-"""Tests of the layer stack in skconv._network."""
+"""Tests of the layer stack in skconv.network."""
 
 import numpy as np
 import pytest
 
-from skconv._network import (
+from skconv.network import (
     backward,
     build_layers,
     clear_caches,
+    describe_layers,
     fitting_pool,
     forward,
     gradients,
-    loss_and_gradients,
     parameters,
+    plan_layers,
 )
-from skconv.activations import ACTIVATIONS, INITIALISATIONS, Tanh
-from skconv.layers import Conv2D, Dense, Flatten, MaxPool2D
-from skconv.losses import softmax_cross_entropy
+from skconv.layers import (
+    ACTIVATIONS,
+    INITIALISATIONS,
+    Activation,
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    MaxPool2D,
+    Tanh,
+)
+from skconv._training import loss_and_gradients
+from skconv.losses import LOSS_FUNCTIONS, softmax_cross_entropy
 from skconv.testing import numerical_gradient
 
 
@@ -75,7 +86,7 @@ def test_network_gradients_match_finite_differences(
             layer.params["b"][:] = rng.uniform(0.1, 0.5, size=layer.params["b"].shape)
 
     def loss():
-        return loss_and_gradients(layers, X, Y, sample_weight, alpha, output)
+        return loss_and_gradients(layers, X, Y, sample_weight, alpha, LOSS_FUNCTIONS[output])
 
     loss()
     analytic = [g.copy() for g in gradients(layers)]
@@ -114,9 +125,9 @@ def test_l2_penalty_is_on_weights_only_and_scaled_by_weight_sum():
         if "b" in layer.params:
             layer.params["b"][:] = 1.0  # a bias penalty would now show
     alpha = 0.7
-    base = loss_and_gradients(layers, X, Y, sample_weight, 0.0, "softmax")
+    base = loss_and_gradients(layers, X, Y, sample_weight, 0.0, softmax_cross_entropy)
     base_grads = [g.copy() for g in gradients(layers)]
-    penalised = loss_and_gradients(layers, X, Y, sample_weight, alpha, "softmax")
+    penalised = loss_and_gradients(layers, X, Y, sample_weight, alpha, softmax_cross_entropy)
     weights = [layer.params["W"] for layer in layers if "W" in layer.params]
     expected = 0.5 * alpha / sample_weight.sum() * sum(np.sum(W**2) for W in weights)
     np.testing.assert_allclose(penalised - base, expected, rtol=1e-10)
@@ -237,14 +248,14 @@ def test_build_layers_float32_gives_float32_parameters_and_outputs():
     X = np.random.RandomState(0).normal(size=(3, 2, 6, 5)).astype(np.float32)
     assert forward(layers, X).dtype == np.float32
     Y = np.eye(3, dtype=np.float32)
-    loss_and_gradients(layers, X, Y, np.ones(3, dtype=np.float32), 0.1, "softmax")
+    loss_and_gradients(layers, X, Y, np.ones(3, dtype=np.float32), 0.1, softmax_cross_entropy)
     assert all(g.dtype == np.float32 for g in gradients(layers))
 
 
 def test_parameters_are_the_layers_own_arrays_in_gradient_order():
     layers = small_network("relu", 3)
     X, Y, w = batch((2, 6, 5), 3)
-    loss_and_gradients(layers, X, Y, w, 0.0, "softmax")
+    loss_and_gradients(layers, X, Y, w, 0.0, softmax_cross_entropy)
     expected = [(layer, key) for layer in layers for key in layer.params]
     pairs = zip(expected, parameters(layers), gradients(layers))
     for (layer, key), param, grad in pairs:
@@ -268,7 +279,7 @@ def test_clear_caches_removes_training_caches_and_keeps_predictions():
     layers = small_network("relu", 3)
     X, Y, w = batch((2, 6, 5), 3)
     before = forward(layers, X)
-    loss_and_gradients(layers, X, Y, w, 0.1, "softmax")
+    loss_and_gradients(layers, X, Y, w, 0.1, softmax_cross_entropy)
     assert any(hasattr(layer, "_cache") for layer in layers)
     clear_caches(layers)
     assert not any(hasattr(layer, "_cache") for layer in layers)
@@ -293,3 +304,92 @@ def test_pooling_before_activation_is_pool_of_activation(activation):
     (Y1, dX1), (Y2, dX2) = results
     np.testing.assert_allclose(Y1, Y2, rtol=1e-12)
     np.testing.assert_allclose(dX1, dX2, rtol=1e-12, atol=1e-15)
+
+
+# --------------------------------------------------------------------------
+# plan_layers, describe_layers, and the pooling order
+# --------------------------------------------------------------------------
+
+
+class Bump(Activation):
+    """A non-monotone activation for the tests: ``f(x) = x**2``."""
+
+    def forward(self, X, training=False):
+        if training:
+            self._cache = X
+        return X * X
+
+    def backward(self, dout, input_grad=True):
+        return 2 * self._cache * dout
+
+
+ARCHITECTURE = dict(filters=(3, 2), kernel_sizes=(3, 2), stride=1, padding="same",
+                    pool_size=2, hidden_layer_sizes=(4,))
+
+
+@pytest.mark.parametrize("pooling, pool", [("max", MaxPool2D), ("avg", AvgPool2D)])
+def test_pooling_goes_before_the_activation_only_when_it_commutes(
+    pooling, pool, monkeypatch
+):
+    monkeypatch.setitem(ACTIVATIONS, "bump", Bump)
+    monkeypatch.setitem(INITIALISATIONS, "bump", "glorot")
+    assert not Bump.monotone and all(cls.monotone for cls in ACTIVATIONS.values()
+                                     if cls is not Bump)
+    for activation, act in (("relu", ACTIVATIONS["relu"]), ("bump", Bump)):
+        layers = plan_layers((2, 6, 5), activation=activation, n_outputs=3,
+                             pooling=pooling, **ARCHITECTURE)
+        block = [type(layer) for layer in layers[:3]]
+        pool_first = pooling == "max" and act.monotone
+        assert block == ([Conv2D, pool, act] if pool_first else [Conv2D, act, pool])
+    # The non-monotone stack still builds and runs, pooling f(conv(X)).
+    layers = build_layers((2, 6, 5), activation="bump", n_outputs=3,
+                          pooling=pooling, rng=np.random.RandomState(0),
+                          dtype=np.float64, **ARCHITECTURE)
+    X = np.random.RandomState(1).normal(size=(4, 2, 6, 5))
+    conv, act, pooled = layers[:3]
+    np.testing.assert_array_equal(
+        forward(layers[:3], X), pooled.forward(act.forward(conv.forward(X)))
+    )
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    dict(batch_normalization=True, dropout=0.3, pooling="avg"),
+    dict(global_pooling=True, activation="logistic"),
+    dict(padding="valid", stride=2, filters=(2,), kernel_sizes=(2,)),
+])
+def test_build_layers_builds_the_planned_layers_in_order(options):
+    spec = dict(ARCHITECTURE, activation="tanh", n_outputs=3)
+    spec.update(options)
+    planned = plan_layers((2, 9, 8), **spec)
+    assert all(layer.params == {} for layer in planned)
+    built = build_layers((2, 9, 8), rng=np.random.RandomState(0), dtype=np.float64,
+                         **spec)
+    assert [layer.get_config() for layer in planned] == [
+        layer.get_config() for layer in built
+    ]
+    # describe_layers chains the shapes that a forward pass produces.
+    X = np.random.RandomState(1).normal(size=(3, 2, 9, 8))
+    for layer, description in zip(built, describe_layers(planned, (2, 9, 8))):
+        X = layer.forward(X)
+        assert description.output_shape == X.shape[1:]
+        assert description.n_params == sum(p.size for p in layer.params.values())
+
+
+def test_plan_with_unknown_outputs_describes_the_output_layer_as_unknown():
+    layers = plan_layers((1, 8, 8), activation="relu", n_outputs=None, **ARCHITECTURE)
+    descriptions = describe_layers(layers, (1, 8, 8), itemsize=4)
+    *known, last = descriptions
+    assert last.name == "Dense" and last.output_shape == (None,)
+    assert last.n_params is last.flops is last.memory is None
+    assert all(d.n_params is not None and d.memory is not None for d in known)
+    with pytest.raises(ValueError, match="n_units=None"):
+        build_layers((1, 8, 8), activation="relu", n_outputs=None,
+                     rng=np.random.RandomState(0), dtype=np.float64, **ARCHITECTURE)
+
+
+def test_plan_layers_reports_a_kernel_that_does_not_fit():
+    with pytest.raises(ValueError, match=r"block 0 .*\(1, 2, 2\).*does not fit"):
+        plan_layers((1, 2, 2), filters=(2,), kernel_sizes=(3,), stride=1,
+                    padding="valid", pool_size=2, hidden_layer_sizes=(),
+                    activation="relu", n_outputs=None)

@@ -124,21 +124,45 @@ def test_skops_pipeline_with_scaler_round_trip(tmp_path):
 
 
 def test_trusted_types_cover_every_layer_class():
+    import importlib
     import inspect
+    import pkgutil
 
-    from skconv import activations, layers, optimizers
+    from skconv import layers, optimizers
 
     names = persistence.trusted_types()
-    optimizer_classes = set(optimizers.SOLVERS.values())
     assert len(names) == len(set(names))
-    for module, base in ((layers, layers.Layer), (activations, layers.Layer)):
+    # Every public layer class of every module of skconv.layers is in the
+    # LAYERS table (bar the abstract bases), and trusted under its name.
+    for info in pkgutil.iter_modules(layers.__path__):
+        module = importlib.import_module(f"skconv.layers.{info.name}")
         for name, cls in vars(module).items():
-            if (inspect.isclass(cls) and issubclass(cls, base) and cls is not base
+            if (inspect.isclass(cls) and issubclass(cls, layers.Layer)
+                    and cls not in (layers.Layer, layers.Activation)
                     and cls.__module__ == module.__name__ and not name.startswith("_")):
+                assert layers.LAYERS[name] is cls
                 assert f"{cls.__module__}.{name}" in names
-    for cls in optimizer_classes:
+    for cls in optimizers.SOLVERS.values():
         assert f"skconv.optimizers.{cls.__name__}" in names
     assert all(name.startswith("skconv.") for name in names)
+
+
+def test_trusted_types_include_the_names_in_0_1_0_files():
+    import importlib
+
+    from skconv import layers
+
+    names = persistence.trusted_types()
+    assert set(persistence.LEGACY_TYPE_NAMES) <= set(names)
+    expected = {"skconv._estimator.ConvNetClassifier", "skconv.layers.Conv2D",
+                "skconv.layers.BatchNormalization", "skconv.activations.ReLU",
+                "skconv.activations.Identity"}
+    assert expected <= set(persistence.LEGACY_TYPE_NAMES)
+    # Each legacy name still imports, as the class it named.
+    for name in persistence.LEGACY_TYPE_NAMES:
+        module, _, attribute = name.rpartition(".")
+        cls = getattr(importlib.import_module(module), attribute)
+        assert cls is ConvNetClassifier or layers.LAYERS[attribute] is cls
 
 
 def _double(X):  # a user function: skops cannot know it is harmless

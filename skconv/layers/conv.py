@@ -1,0 +1,182 @@
+"""Conv2D: 2-D multi-channel cross-correlation, on im2col and one product."""
+
+import numpy as np
+
+from .._conv import (
+    conv_input_gradient,
+    conv_output_length,
+    im2col,
+    kernel_from_matrix,
+    kernel_matrix,
+    pad_images,
+    padding_amounts,
+    pair,
+)
+from .._layout import (
+    add_bias,
+    from_channels_last,
+    pixel_rows,
+    sum_rows,
+    transposed_product,
+)
+from .base import Layer, init_uniform
+
+
+class Conv2D(Layer):
+    """2-D multi-channel cross-correlation with one bias per filter.
+
+    ``Y_i = B_i + sum_j X_j * K_ij``, where ``*`` is cross-correlation (no
+    kernel flip), ``i`` runs over filters and ``j`` over input channels.
+
+    Parameters
+    ----------
+    n_filters : int
+        Number of output channels.
+    kernel_size : int or tuple of (int, int)
+    stride : int or tuple of (int, int), default=1
+    padding : {"valid", "same"}, default="valid"
+        ``"valid"``: no padding. ``"same"``: zero padding so the output has
+        ``ceil(size / stride)`` rows and columns.
+    init : {"he", "glorot", "glorot_logistic"}, default="he"
+        Weight initialisation, see :func:`~skconv.layers.init_uniform`.
+
+    Attributes
+    ----------
+    params : dict
+        ``"W"``: ndarray of shape (n_filters, in_channels, kh, kw);
+        ``"b"``: ndarray of shape (n_filters,).
+    grads : dict
+        Gradients of the loss, same keys and shapes as ``params``.
+
+    Notes
+    -----
+    The forward pass gathers every window into a matrix (im2col) and makes
+    one matrix product. The backward pass computes
+
+    * ``dK_ij = X_j * dY_i`` (valid cross-correlation), as one product of
+      ``dY`` with the same window matrix;
+    * ``dB_i = sum(dY_i)``;
+    * ``dX_j = sum_i dY_i (*full) K_ij``, the full convolution, computed
+      offset by offset as ``dY @ K[:, :, a, b]`` added onto the input grid
+      (see :func:`skconv._conv.conv_input_gradient`).
+
+    Cost of one sample, with ``C`` input channels, ``F`` filters and an
+    ``Ho x Wo`` output: ``flops = 2 * C * kh * kw * F * Ho * Wo`` (one
+    multiply-add per kernel value and output) ``+ F * Ho * Wo`` (the bias);
+    ``n_params = F * C * kh * kw + F``.
+
+    Examples
+    --------
+    >>> from skconv.layers import Conv2D
+    >>> conv = Conv2D(8, 3, padding="same")
+    >>> conv.output_shape((1, 28, 28))
+    (8, 28, 28)
+    >>> conv.n_params((1, 28, 28)), conv.flops((1, 28, 28))
+    (80, 119168)
+    """
+
+    _config_keys = ("n_filters", "kernel_size", "stride", "padding", "init")
+
+    def __init__(self, n_filters, kernel_size, stride=1, padding="valid", init="he"):
+        super().__init__()
+        self.n_filters = int(n_filters)
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride)
+        self.padding = padding
+        self.init = init
+
+    def _repr_args(self):
+        return (
+            f"n_filters={self.n_filters}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding!r}"
+        )
+
+    def geometry(self, height, width):
+        """Padding ``((top, bottom), (left, right))`` and output ``(ho, wo)``."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        pads = (
+            padding_amounts(height, kh, sh, self.padding),
+            padding_amounts(width, kw, sw, self.padding),
+        )
+        out = (
+            conv_output_length(height, kh, sh, self.padding),
+            conv_output_length(width, kw, sw, self.padding),
+        )
+        return pads, out
+
+    def output_shape(self, input_shape):
+        _, height, width = input_shape
+        _, (ho, wo) = self.geometry(height, width)
+        if ho < 1 or wo < 1:
+            raise ValueError(
+                f"Conv2D kernel {self.kernel_size} with padding={self.padding!r} "
+                f"does not fit an input of height x width {height}x{width}; "
+                "use a smaller kernel or padding='same'."
+            )
+        return (self.n_filters, ho, wo)
+
+    def param_shapes(self, input_shape):
+        kh, kw = self.kernel_size
+        return {"W": (self.n_filters, input_shape[0], kh, kw), "b": (self.n_filters,)}
+
+    def _flops(self, input_shape, output_shape):
+        kh, kw = self.kernel_size
+        n_filters, ho, wo = output_shape
+        return 2 * input_shape[0] * kh * kw * n_filters * ho * wo + n_filters * ho * wo
+
+    def _initialise(self, rng, dtype):
+        channels = self.input_shape[0]
+        shapes = self.param_shapes(self.input_shape)
+        area = self.kernel_size[0] * self.kernel_size[1]
+        self.params = {
+            "W": init_uniform(
+                rng,
+                shapes["W"],
+                channels * area,
+                self.n_filters * area,
+                self.init,
+                dtype,
+            ),
+            "b": np.zeros(shapes["b"], dtype=dtype),
+        }
+
+    def values_per_sample(self):
+        # The input plus its im2col matrix, one row per output position.
+        channels, height, width = self.input_shape
+        _, (ho, wo) = self.geometry(height, width)
+        kh, kw = self.kernel_size
+        return channels * height * width + ho * wo * channels * kh * kw
+
+    def forward(self, X, training=False):
+        n, _, height, width = X.shape
+        pads, (ho, wo) = self.geometry(height, width)
+        X_padded = pad_images(X, pads)
+        cols = im2col(X_padded, self.kernel_size, self.stride, (ho, wo))
+        Y = cols @ kernel_matrix(self.params["W"]).T
+        add_bias(Y, self.params["b"])
+        if training:
+            self._cache = (cols, X_padded.shape, pads, (ho, wo))
+        # Rows of Y are (sample, row, col): NCHW without a copy, stored
+        # channels-last as the next im2col reads it.
+        return from_channels_last(Y, (n, self.n_filters, ho, wo))
+
+    def backward(self, dout, input_grad=True):
+        """Store ``dK`` and ``dB``; return ``dX`` (None if not ``input_grad``).
+
+        The first layer of a network has no use for its input gradient;
+        skipping it saves the most expensive part of the backward pass.
+        """
+        cols, padded_shape, pads, out_shape = self._cache
+        W = self.params["W"]
+        # Free (a reshape) when dout is stored channels-last, as it is when
+        # it comes back through the activation from the next layer.
+        dY = pixel_rows(dout)
+        self.grads = {
+            "W": kernel_from_matrix(transposed_product(dY, cols), W.shape),
+            "b": sum_rows(dY),
+        }
+        if not input_grad:
+            return None
+        dX = conv_input_gradient(dY, W, padded_shape, self.stride, out_shape)
+        (top, bottom), (left, right) = pads
+        return dX[:, :, top : padded_shape[2] - bottom, left : padded_shape[3] - right]

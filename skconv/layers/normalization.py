@@ -1,0 +1,198 @@
+"""Batch normalisation, on the fastest view of the maps' memory layout."""
+
+import math
+
+import numpy as np
+
+from .._layout import (
+    channels_last_view,
+    from_channels_last,
+    is_channels_last,
+    match_layout,
+    row_block,
+)
+from .base import Layer
+
+
+class _PerChannel:
+    """Per-channel sums and broadcasts over the fastest view of an array.
+
+    For an array stored channels-last (4-D conv maps) or a C-ordered 2-D
+    array, the work happens on a ``(rows / k, k * channels)`` matrix view
+    with per-channel vectors tiled ``k`` times (the wide blocks of
+    :func:`skconv._layout.add_bias`); otherwise directly on the array, with
+    vectors shaped to broadcast along axis 1.
+    """
+
+    def __init__(self, X):
+        self.shape = X.shape
+        self.channels = X.shape[1]
+        self.count = X.size // self.channels
+        self.wide = is_channels_last(X)
+        if self.wide:
+            self.k = row_block(self.count, self.channels)
+        else:
+            self.axes = (0,) + tuple(range(2, X.ndim))
+            self.vector_shape = (1, self.channels) + (1,) * (X.ndim - 2)
+
+    def view(self, A):
+        """``A`` (same shape and layout as the input) as the working array."""
+        if not self.wide:
+            return A
+        return channels_last_view(A).reshape(-1, self.k * self.channels)
+
+    def vector(self, v):
+        """A per-channel vector, ready to broadcast against working arrays."""
+        return np.tile(v, self.k) if self.wide else v.reshape(self.vector_shape)
+
+    def total(self, Z):
+        """Per-channel sums of a working array: shape (channels,)."""
+        if self.wide:
+            return Z.sum(axis=0).reshape(self.k, self.channels).sum(axis=0)
+        return Z.sum(axis=self.axes)
+
+    def restore(self, Z):
+        """A working array back in the input's shape (and layout)."""
+        if not self.wide:
+            return Z
+        return from_channels_last(Z, self.shape)
+
+
+class BatchNormalization(Layer):
+    """Batch normalisation (Ioffe and Szegedy, 2015) with a learned affine map.
+
+    Each channel of a 4-D input is normalised over (batch, height, width);
+    each feature of a 2-D input over the batch.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        Weight of the old value in the running averages (Keras' convention;
+        PyTorch's ``momentum=0.1`` is this class's ``momentum=0.9``).
+    epsilon : float, default=1e-5
+        Added to the variance before the square root.
+
+    Attributes
+    ----------
+    params : dict
+        ``"gamma"`` (scale, initially ones) and ``"beta"`` (shift, initially
+        zeros), of shape (channels,). Not named ``"W"``: the L2 penalty and
+        weight decay apply to params named ``"W"`` only.
+    grads : dict
+        Same keys and shapes as ``params``.
+    running_mean, running_var : ndarray of shape (channels,)
+        Running averages of the batch statistics (initially zeros and ones),
+        updated by each training pass and used for inference.
+
+    Notes
+    -----
+    With ``m`` values per channel in the batch (``n * H * W`` or ``n``), in
+    training:
+
+    * ``mu = sum(x) / m``, ``var = sum((x - mu)**2) / m`` (biased);
+    * ``x_hat = (x - mu) / sqrt(var + epsilon)``,
+      ``y = gamma * x_hat + beta``;
+    * ``running_mean <- momentum * running_mean + (1 - momentum) * mu``,
+      ``running_var <- momentum * running_var + (1 - momentum) * var * m /
+      (m - 1)`` (the unbiased variance, as in PyTorch), so training needs
+      ``m >= 2``.
+
+    The backward pass goes through the batch statistics:
+
+    * ``dbeta = sum(dy)``, ``dgamma = sum(dy * x_hat)``;
+    * ``dx = gamma / sqrt(var + epsilon) * (dy - (dbeta + x_hat * dgamma) / m)``.
+
+    In inference, ``y = gamma * (x - running_mean) / sqrt(running_var +
+    epsilon) + beta``, computed as ``x * scale + shift``: each sample's
+    output does not depend on the rest of the batch, and the running
+    statistics do not change.
+
+    The output (and the input gradient) keep the memory layout of the
+    input: conv maps stored channels-last are processed as a
+    ``(pixels, channels)`` matrix.
+
+    Cost of one sample: ``flops = 2 * size`` (one multiplication and one
+    addition per element, with the inference scale and shift folded per
+    channel); ``n_params = 2 * channels`` (``gamma`` and ``beta``). The
+    running statistics are state, not parameters: no gradient trains them,
+    and ``n_params`` does not count them.
+    """
+
+    _config_keys = ("momentum", "epsilon")
+
+    def __init__(self, momentum=0.9, epsilon=1e-5):
+        super().__init__()
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+
+    def _repr_args(self):
+        return f"momentum={self.momentum}, epsilon={self.epsilon}"
+
+    def output_shape(self, input_shape):
+        if len(input_shape) not in (1, 3):
+            raise ValueError(
+                "BatchNormalization takes (features,) or (channels, height, "
+                f"width) inputs; got samples of shape {tuple(input_shape)}."
+            )
+        return tuple(input_shape)
+
+    def param_shapes(self, input_shape):
+        return {"gamma": (input_shape[0],), "beta": (input_shape[0],)}
+
+    def _flops(self, input_shape, output_shape):
+        return 2 * math.prod(input_shape)
+
+    def _initialise(self, rng, dtype):
+        channels = self.input_shape[0]
+        self.params = {
+            "gamma": np.ones(channels, dtype=dtype),
+            "beta": np.zeros(channels, dtype=dtype),
+        }
+        self.running_mean = np.zeros(channels, dtype=dtype)
+        self.running_var = np.ones(channels, dtype=dtype)
+
+    def forward(self, X, training=False):
+        axes = _PerChannel(X)
+        Z = axes.view(X)
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if not training:
+            scale = gamma / np.sqrt(self.running_var + self.epsilon)
+            shift = beta - self.running_mean * scale
+            Y = Z * axes.vector(scale)
+            Y += axes.vector(shift)
+            return axes.restore(Y)
+        m = axes.count
+        if m < 2:
+            raise ValueError(
+                "BatchNormalization needs more than one value per channel in "
+                f"training; got a batch of shape {X.shape}."
+            )
+        mean = axes.total(Z) / m
+        x_hat = Z - axes.vector(mean)
+        var = axes.total(x_hat * x_hat) / m
+        inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        x_hat *= axes.vector(inv_std)
+        Y = x_hat * axes.vector(gamma)
+        Y += axes.vector(beta)
+        momentum = self.momentum
+        self.running_mean = momentum * self.running_mean + (1 - momentum) * mean
+        self.running_var = momentum * self.running_var + (1 - momentum) * (
+            var * (m / (m - 1))
+        )
+        self._cache = (axes, x_hat, inv_std)
+        return axes.restore(Y)
+
+    def backward(self, dout, input_grad=True):
+        axes, x_hat, inv_std = self._cache
+        dY = axes.view(match_layout(dout, axes.restore(x_hat)))
+        dbeta = axes.total(dY)
+        dgamma = axes.total(dY * x_hat)
+        self.grads = {"gamma": dgamma, "beta": dbeta}
+        if not input_grad:
+            return None
+        m = axes.count
+        dX = x_hat * axes.vector(dgamma / m)
+        dX += axes.vector(dbeta / m)
+        np.subtract(dY, dX, out=dX)
+        dX *= axes.vector(self.params["gamma"] * inv_std)
+        return axes.restore(dX)

@@ -1,0 +1,315 @@
+"""The layer stack: planning it from hyperparameters, and passes through it.
+
+A network is a plain list of layers (see :mod:`skconv.layers`); the last
+layer produces logits, which :mod:`skconv.losses` turns into probabilities
+and a loss. :func:`plan_layers` chooses the layers, :func:`build_layers`
+also initialises them, and :func:`describe_layers` summarises a stack,
+built or not.
+"""
+
+import numpy as np
+
+from .layers import (
+    ACTIVATIONS,
+    INITIALISATIONS,
+    AvgPool2D,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2D,
+    MaxPool2D,
+)
+
+__all__ = [
+    "POOLING",
+    "backward",
+    "build_layers",
+    "clear_caches",
+    "describe_layers",
+    "fitting_pool",
+    "forward",
+    "forward_in_chunks",
+    "gradients",
+    "parameters",
+    "plan_layers",
+]
+
+#: Pooling layer of each convolution block, by the ``pooling`` option.
+POOLING = {"max": MaxPool2D, "avg": AvgPool2D}
+
+
+def fitting_pool(pool_size, height, width):
+    """Pool window for a ``height x width`` map: 1 along axes it would empty.
+
+    Pooling only shrinks the axes that are at least ``pool_size`` long, so a
+    1-row "image" (e.g. tabular data seen as ``(1, 1, n_features)``) is pooled
+    along its columns only, and a 1x1 map is not pooled at all.
+    """
+    return (
+        pool_size if height >= pool_size else 1,
+        pool_size if width >= pool_size else 1,
+    )
+
+
+def plan_layers(
+    image_shape,
+    *,
+    filters,
+    kernel_sizes,
+    stride,
+    padding,
+    pool_size,
+    hidden_layer_sizes,
+    activation,
+    n_outputs,
+    pooling="max",
+    global_pooling=False,
+    batch_normalization=False,
+    dropout=0.0,
+):
+    """Choose the layer stack, unbuilt: its shapes come from ``output_shape``.
+
+    The stack is, for each convolution block, ``Conv2D [-> BatchNormalization]
+    -> activation -> pool`` (the pool is left out where it would do nothing),
+    then ``Flatten`` (or ``GlobalAvgPool2D``), then ``Dense
+    [-> BatchNormalization] -> activation [-> Dropout]`` for each hidden
+    layer, then a linear ``Dense`` output with ``n_outputs`` logits.
+
+    Max pooling goes *before* the activation when the activation is
+    monotone non-decreasing (its class attribute ``monotone``; true of
+    every activation in :data:`~skconv.layers.ACTIVATIONS`):
+    ``max(f(x)) = f(max(x))``, so the block still computes
+    ``pool(f(conv(X)))``, with the activation run on a map ``pool_size**2``
+    times smaller. Average pooling does not commute with a non-linear
+    activation and stays after it, as does max pooling after a
+    non-monotone activation.
+
+    Parameters
+    ----------
+    image_shape : tuple of (int, int, int)
+        ``(channels, height, width)`` of one input.
+    filters : sequence of int
+        Number of filters of each convolution block.
+    kernel_sizes : sequence of int
+        Kernel size of each convolution block (same length as ``filters``).
+    stride : int
+    padding : {"valid", "same"}
+    pool_size : int
+        1 disables pooling.
+    hidden_layer_sizes : sequence of int
+    activation : {"identity", "logistic", "relu", "tanh"}
+        A key of :data:`~skconv.layers.ACTIVATIONS`.
+    n_outputs : int or None
+        None when not known yet: the output layer is then ``Dense(None)``,
+        which describes itself but cannot be built.
+    pooling : {"max", "avg"}, default="max"
+        A key of :data:`POOLING`.
+    global_pooling : bool, default=False
+        Average each map to one value instead of flattening it.
+    batch_normalization : bool, default=False
+        Normalise the output of every convolution and hidden layer.
+    dropout : float, default=0.0
+        Dropout rate after every hidden layer; 0 adds no Dropout layer.
+
+    Returns
+    -------
+    layers : list of Layer
+        Unbuilt: no parameters yet.
+
+    Raises
+    ------
+    ValueError
+        If a kernel does not fit the map it is applied to.
+    """
+    activation_layer = ACTIVATIONS[activation]
+    init = INITIALISATIONS[activation]
+    pool_layer = POOLING[pooling]
+    pool_first = pool_layer.commutes_with_monotone and activation_layer.monotone
+    layers = []
+    shape = tuple(image_shape)
+
+    def add(layer):
+        nonlocal shape
+        shape = layer.output_shape(shape)
+        layers.append(layer)
+
+    for block, (n_filters, kernel) in enumerate(zip(filters, kernel_sizes)):
+        try:
+            add(Conv2D(n_filters, kernel, stride=stride, padding=padding, init=init))
+        except ValueError as exc:
+            raise ValueError(
+                f"Convolution block {block} receives maps of shape "
+                f"(channels, height, width) = {shape}: {exc}"
+            ) from exc
+        if batch_normalization:
+            add(BatchNormalization())
+        pool = fitting_pool(pool_size, shape[1], shape[2])
+        pooled = [pool_layer(pool)] if pool != (1, 1) else []
+        activated = [activation_layer()]
+        for layer in (pooled + activated) if pool_first else (activated + pooled):
+            add(layer)
+    add(GlobalAvgPool2D() if global_pooling else Flatten())
+    for n_units in hidden_layer_sizes:
+        add(Dense(n_units, init=init))
+        if batch_normalization:
+            add(BatchNormalization())
+        add(activation_layer())
+        if dropout > 0:
+            add(Dropout(dropout))
+    add(Dense(n_outputs, init="glorot"))
+    return layers
+
+
+def build_layers(
+    image_shape,
+    *,
+    filters,
+    kernel_sizes,
+    stride,
+    padding,
+    pool_size,
+    hidden_layer_sizes,
+    activation,
+    n_outputs,
+    rng,
+    dtype,
+    pooling="max",
+    global_pooling=False,
+    batch_normalization=False,
+    dropout=0.0,
+):
+    """Create and initialise the layer stack of :func:`plan_layers`.
+
+    Parameters
+    ----------
+    image_shape, filters, kernel_sizes, stride, padding, pool_size, \
+hidden_layer_sizes, activation, pooling, global_pooling, \
+batch_normalization, dropout
+        As in :func:`plan_layers`.
+    n_outputs : int
+    rng : numpy.random.RandomState
+        Source of the initial weights (and of the dropout seeds), drawn
+        layer by layer in stack order.
+    dtype : numpy dtype
+
+    Returns
+    -------
+    layers : list of Layer
+        Built, in the order of :func:`plan_layers`.
+
+    Raises
+    ------
+    ValueError
+        If a kernel does not fit the map it is applied to.
+    """
+    layers = plan_layers(
+        image_shape,
+        filters=filters,
+        kernel_sizes=kernel_sizes,
+        stride=stride,
+        padding=padding,
+        pool_size=pool_size,
+        hidden_layer_sizes=hidden_layer_sizes,
+        activation=activation,
+        n_outputs=n_outputs,
+        pooling=pooling,
+        global_pooling=global_pooling,
+        batch_normalization=batch_normalization,
+        dropout=dropout,
+    )
+    shape = tuple(image_shape)
+    for layer in layers:
+        shape = layer.build(shape, rng, dtype)
+    return layers
+
+
+def describe_layers(layers, input_shape, itemsize=8):
+    """Describe each layer of a stack (built or not) for one sample.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    input_shape : tuple of int
+        One sample's input shape, e.g. ``(channels, height, width)``.
+    itemsize : int, default=8
+        Bytes per value (``np.dtype(dtype).itemsize``).
+
+    Returns
+    -------
+    descriptions : list of LayerDescription
+        One per layer; each layer's input shape is the previous one's
+        ``output_shape``. Sizes not known yet (``Dense(None)``) give None.
+
+    Examples
+    --------
+    >>> from skconv.network import describe_layers, plan_layers
+    >>> layers = plan_layers((1, 8, 8), filters=(4,), kernel_sizes=(3,), stride=1,
+    ...                      padding="same", pool_size=2, hidden_layer_sizes=(),
+    ...                      activation="relu", n_outputs=None)
+    >>> for d in describe_layers(layers, (1, 8, 8)):
+    ...     print(d.name, d.output_shape, d.n_params, d.flops)
+    Conv2D (4, 8, 8) 40 4864
+    MaxPool2D (4, 4, 4) 0 192
+    ReLU (4, 4, 4) 0 64
+    Flatten (64,) 0 0
+    Dense (None,) None None
+    """
+    descriptions = []
+    shape = tuple(input_shape)
+    for layer in layers:
+        description = layer.describe(shape, itemsize)
+        descriptions.append(description)
+        shape = description.output_shape
+    return descriptions
+
+
+def forward(layers, X, training=False):
+    """Logits of ``X``: every layer's forward pass in order."""
+    for layer in layers:
+        X = layer.forward(X, training)
+    return X
+
+
+def forward_in_chunks(layers, X, chunk_rows, dtype):
+    """Inference logits of ``X``, ``chunk_rows`` samples at a time.
+
+    Each chunk is cast to ``dtype`` (the parameters' dtype) on its own, so
+    neither a cast copy of ``X`` nor the intermediate maps (im2col matrices
+    above all) grow with the number of samples.
+    """
+    logits = None
+    for start in range(0, len(X), chunk_rows):
+        chunk = forward(layers, X[start : start + chunk_rows].astype(dtype, copy=False))
+        if logits is None:
+            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
+        logits[start : start + chunk_rows] = chunk
+    return logits
+
+
+def backward(layers, dout, input_grad=True):
+    """Back-propagate ``dout`` through the stack.
+
+    Returns the gradient with respect to the network's input, or None when
+    ``input_grad`` is false (training needs only the parameter gradients).
+    """
+    for layer in layers[:0:-1]:
+        dout = layer.backward(dout)
+    return layers[0].backward(dout, input_grad=input_grad)
+
+
+def parameters(layers):
+    """Every parameter array, in a fixed order (layer, then key)."""
+    return [param for layer in layers for param in layer.params.values()]
+
+
+def gradients(layers):
+    """Every gradient array, in the order of :func:`parameters`."""
+    return [layer.grads[key] for layer in layers for key in layer.params]
+
+
+def clear_caches(layers):
+    """Drop what training forward passes kept (before pickling, say)."""
+    for layer in layers:
+        layer.clear_cache()
