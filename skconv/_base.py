@@ -17,7 +17,6 @@ adds only what differs, through these hooks:
 """
 
 import copy
-import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -33,6 +32,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _training, network
+from ._checks import check_weight_sum, positive_ints
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
 from ._heads import HEADS
 from ._input import flatten_images, resolve_image_shape
@@ -40,67 +40,6 @@ from ._summary import summarize
 from ._validation_set import split_validation
 from .activations import ACTIVATIONS
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
-
-
-def keep_model_on_error(fit_method):
-    """Undo every attribute change of a fit that raises.
-
-    Training builds the new state aside and commits it at the end, but
-    ``validate_data`` sets ``n_features_in_`` early; restoring the attribute
-    dictionary guarantees that a failed fit leaves a fitted model as it was.
-    """
-
-    @functools.wraps(fit_method)
-    def wrapper(self, *args, **kwargs):
-        before = dict(self.__dict__)
-        try:
-            return fit_method(self, *args, **kwargs)
-        except BaseException:
-            # scikit-learn's callback machinery tears its own state down.
-            callback_state = {
-                key: value for key, value in self.__dict__.items()
-                if key.startswith(("_callback", "_skl_callbacks"))
-            }
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            self.__dict__.update(callback_state)
-            raise
-
-    return wrapper
-
-
-def positive_ints(estimator, name, value, length=None):
-    """Validate a sequence of positive ints; return it as a tuple."""
-    values = tuple(value)
-    owner = type(estimator).__name__
-    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in values):
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must hold integers >= 1. "
-            f"Got {value!r} instead."
-        )
-    if length is not None and len(values) != length:
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must hold one value per "
-            f"convolution block ({length}, the length of filters). Got {value!r}."
-        )
-    return values
-
-
-def check_weight_sum(sample_weight, what="sample_weight"):
-    """The weights, if their sum is finite and positive; else a clear error."""
-    total = float(sample_weight.sum())
-    if not np.isfinite(total):
-        raise ValueError(
-            f"{what} sums to {total} in {sample_weight.dtype.name}: the weights "
-            "are too large. Rescale them (e.g. divide by their maximum); the "
-            "loss depends on their ratios."
-        )
-    if total == 0:
-        raise ValueError(
-            f"{what} sums to 0: no sample would be learned from. Give some "
-            "samples a positive weight."
-        )
-    return sample_weight
 
 
 class BaseConvNet(CallbackSupportMixin, BaseEstimator):

@@ -1,20 +1,24 @@
 """ConvNetClassifier: classes, binary, multiclass and multilabel, on the shared engine."""
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
-from ._base import BaseConvNet, check_weight_sum, keep_model_on_error
-from ._targets import check_no_missing_labels, class_codes, class_weights
+from ._base import BaseConvNet
+from ._checks import check_weight_sum, keep_model_on_error
+from ._targets import (
+    MULTILABEL,
+    check_class_weight_values,
+    check_no_missing_labels,
+    class_codes,
+    class_weights,
+    classification_targets,
+)
 from .losses import log_logistic, log_sigmoid, log_softmax
-
-MULTILABEL = "multilabel-indicator"
 
 #: Log-probabilities from the outputs, by kind of target.
 _LOG_PROBA = {"binary": log_logistic, "multiclass": log_softmax, MULTILABEL: log_sigmoid}
@@ -262,63 +266,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
 
     def _validate_targets(self, y, classes, incremental, continuing):
         """Check ``y`` (and ``classes``); the fitted attributes they set."""
-        kind = MULTILABEL if y.ndim == 2 else None
-        if continuing:
-            known, was = self.classes_, self._target_type
-            if (kind == MULTILABEL) != (was == MULTILABEL):
-                raise ValueError(
-                    f"y is {'a multilabel indicator matrix' if kind else '1-D'}, but "
-                    f"this ConvNetClassifier was fitted on "
-                    f"{'multilabel' if was == MULTILABEL else 'single-label'} targets."
-                )
-            if classes is not None and not np.array_equal(np.unique(classes), known):
-                raise ValueError(
-                    f"classes={classes!r} differs from the classes of the first "
-                    f"call to partial_fit, {known!r}."
-                )
-        elif kind == MULTILABEL:
-            known = np.arange(y.shape[1])
-            if classes is not None and not np.array_equal(np.unique(classes), known):
-                raise ValueError(
-                    f"With a multilabel indicator y of {y.shape[1]} columns, classes "
-                    f"must be range({y.shape[1]}) or None; got {classes!r}."
-                )
-        elif incremental:
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: "
-                    "every label that will ever appear."
-                )
-            check_no_missing_labels(classes, "classes")
-            known = np.unique(classes)
-        else:
-            known = np.unique(y)
-        if kind == MULTILABEL:
-            if y.shape[1] != len(known):
-                raise ValueError(
-                    f"y has {y.shape[1]} label columns, but this ConvNetClassifier "
-                    f"was fitted on {len(known)} labels."
-                )
-            if self.class_weight is not None:
-                raise InvalidParameterError(
-                    "class_weight is not supported with multilabel targets (each "
-                    "label is its own binary problem); use sample_weight."
-                )
-            return self._targets(known, MULTILABEL, len(known), "logistic")
-        class_codes(y, known, "y", "this ConvNetClassifier was set up with")
-        if len(known) < 2:
-            raise ValueError(
-                "ConvNetClassifier needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {known[0]!r}."
-            )
-        if len(known) == 2:
-            return self._targets(known, "binary", 1, "logistic")
-        return self._targets(known, "multiclass", len(known), "softmax")
-
-    @staticmethod
-    def _targets(classes, kind, n_outputs, out_activation):
-        return {"classes_": classes, "_target_type": kind, "n_outputs_": n_outputs,
-                "out_activation_": out_activation}
+        return classification_targets(self, y, classes, incremental, continuing)
 
     def _n_outputs_of(self, y):
         """Outputs the network needs for targets ``y`` (for ``summary``)."""
@@ -362,27 +310,12 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         sample_weight = super()._sample_weight(sample_weight, X, y, targets, dtype)
         if self.class_weight is None:
             return sample_weight
-        self._check_class_weight_values()
+        check_class_weight_values(self.class_weight)
         codes = class_codes(y, targets["classes_"], "y", "of y")
         per_class = class_weights(self.class_weight, targets["classes_"], codes,
                                   sample_weight)
         return check_weight_sum(sample_weight * per_class[codes].astype(dtype),
                                 "sample weights times class_weight")
-
-    def _check_class_weight_values(self):
-        if isinstance(self.class_weight, dict):
-            bad = {
-                label: weight for label, weight in self.class_weight.items()
-                if not (isinstance(weight, Real)
-                        and not isinstance(weight, bool)
-                        and np.isfinite(weight) and weight >= 0)
-            }
-            if bad:
-                raise InvalidParameterError(
-                    "The 'class_weight' parameter of ConvNetClassifier must map "
-                    "labels to non-negative finite numbers. Got "
-                    f"{bad!r} among its values."
-                )
 
     @staticmethod
     def _validation_score(head, outputs, Y, sample_weight):

@@ -7,7 +7,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, column_or_1d, validate_data
 
 from . import _docs
-from ._base import BaseConvNet, keep_model_on_error
+from ._base import BaseConvNet
+from ._checks import keep_model_on_error
 
 
 class ConvNetRegressor(RegressorMixin, BaseConvNet):

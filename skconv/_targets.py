@@ -1,6 +1,11 @@
-"""Class labels: codes, missing labels and class weights (the classifier's targets)."""
+"""The classifier's targets: kinds of y, class codes, missing labels, class weights."""
+
+from numbers import Real
 
 import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError
+
+MULTILABEL = "multilabel-indicator"
 
 
 def class_codes(labels, classes, name, classes_are):
@@ -54,3 +59,88 @@ def class_weights(class_weight, classes, codes, sample_weight):
             f"among the classes {classes.tolist()}."
         )
     return np.array([class_weight.get(c, 1.0) for c in classes.tolist()])
+
+
+def check_class_weight_values(class_weight):
+    """A clear error unless a dict ``class_weight`` holds non-negative finite numbers."""
+    if isinstance(class_weight, dict):
+        bad = {
+            label: weight for label, weight in class_weight.items()
+            if not (isinstance(weight, Real)
+                    and not isinstance(weight, bool)
+                    and np.isfinite(weight) and weight >= 0)
+        }
+        if bad:
+            raise InvalidParameterError(
+                "The 'class_weight' parameter of ConvNetClassifier must map "
+                "labels to non-negative finite numbers. Got "
+                f"{bad!r} among its values."
+            )
+
+
+def classification_targets(estimator, y, classes, incremental, continuing):
+    """Check a classifier's ``y`` (and ``classes``); the fitted attributes they set.
+
+Returns
+-------
+targets : dict
+    ``classes_``, ``_target_type`` ("binary", "multiclass" or
+    "multilabel-indicator"), ``n_outputs_`` and ``out_activation_``.
+"""
+    kind = MULTILABEL if y.ndim == 2 else None
+    if continuing:
+        known, was = estimator.classes_, estimator._target_type
+        if (kind == MULTILABEL) != (was == MULTILABEL):
+            raise ValueError(
+                f"y is {'a multilabel indicator matrix' if kind else '1-D'}, but "
+                f"this ConvNetClassifier was fitted on "
+                f"{'multilabel' if was == MULTILABEL else 'single-label'} targets."
+            )
+        if classes is not None and not np.array_equal(np.unique(classes), known):
+            raise ValueError(
+                f"classes={classes!r} differs from the classes of the first "
+                f"call to partial_fit, {known!r}."
+            )
+    elif kind == MULTILABEL:
+        known = np.arange(y.shape[1])
+        if classes is not None and not np.array_equal(np.unique(classes), known):
+            raise ValueError(
+                f"With a multilabel indicator y of {y.shape[1]} columns, classes "
+                f"must be range({y.shape[1]}) or None; got {classes!r}."
+            )
+    elif incremental:
+        if classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: "
+                "every label that will ever appear."
+            )
+        check_no_missing_labels(classes, "classes")
+        known = np.unique(classes)
+    else:
+        known = np.unique(y)
+    if kind == MULTILABEL:
+        if y.shape[1] != len(known):
+            raise ValueError(
+                f"y has {y.shape[1]} label columns, but this ConvNetClassifier "
+                f"was fitted on {len(known)} labels."
+            )
+        if estimator.class_weight is not None:
+            raise InvalidParameterError(
+                "class_weight is not supported with multilabel targets (each "
+                "label is its own binary problem); use sample_weight."
+            )
+        return _targets(known, MULTILABEL, len(known), "logistic")
+    class_codes(y, known, "y", "this ConvNetClassifier was set up with")
+    if len(known) < 2:
+        raise ValueError(
+            "ConvNetClassifier needs samples of at least 2 classes in the "
+            f"data, but the data contains only one class: {known[0]!r}."
+        )
+    if len(known) == 2:
+        return _targets(known, "binary", 1, "logistic")
+    return _targets(known, "multiclass", len(known), "softmax")
+
+
+def _targets(classes, kind, n_outputs, out_activation):
+    return {"classes_": classes, "_target_type": kind, "n_outputs_": n_outputs,
+            "out_activation_": out_activation}

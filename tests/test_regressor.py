@@ -208,3 +208,15 @@ def test_failed_fit_leaves_fitted_regressor_unchanged(blobs):
         reg.fit(X[:100], y[:100, 0])  # one output where the model has two
     np.testing.assert_array_equal(reg.predict(X[:20]), before)
     assert reg.n_outputs_ == 2
+
+
+def test_skops_round_trip_trusts_only_skconv_types(blobs):
+    skops_io = pytest.importorskip("skops.io")  # an extra that CI installs
+    from skconv import persistence
+
+    (X, y), _ = blobs
+    reg = ConvNetRegressor(**FAST, batch_normalization=True).fit(X[:100], y[:100])
+    data = skops_io.dumps(reg)
+    assert set(skops_io.get_untrusted_types(data=data)) <= set(persistence.trusted_types())
+    again = persistence.loads(data)
+    np.testing.assert_array_equal(reg.predict(X[:20]), again.predict(X[:20]))
