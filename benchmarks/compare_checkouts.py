@@ -35,13 +35,14 @@ import numpy as np
 sys.path.insert(0, sys.argv[1])
 import skconv
 from skconv import ConvNetClassifier
-params, epochs = json.loads(sys.argv[2]), int(sys.argv[3])
+params, epochs, n_samples = json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 try:
     from skconv.datasets import load_fashion_mnist
     X, y = load_fashion_mnist(return_X_y=True)
 except Exception:
     rng = np.random.RandomState(0)
     X, y = rng.uniform(size=(60000, 784)).astype(np.float32), rng.randint(10, size=60000)
+X, y = X[:n_samples], y[:n_samples]
 clf = ConvNetClassifier(**params)
 warnings.simplefilter("ignore")
 times = []
@@ -53,9 +54,10 @@ print(json.dumps({"skconv": skconv.__file__, "times": times}))
 """
 
 
-def epoch_times(checkout, params, epochs):
+def epoch_times(checkout, params, epochs, n_samples):
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, checkout, json.dumps(params), str(epochs)],
+        [sys.executable, "-c", CHILD, checkout, json.dumps(params), str(epochs),
+         str(n_samples)],
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -68,6 +70,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="A/B alternations")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per subprocess")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
+    parser.add_argument("--n-samples", type=int, default=60000,
+                        help="training images per epoch (the first n)")
     args = parser.parse_args(argv)
     print(time.strftime("%Y-%m-%d %H:%M"), "load average", open("/proc/loadavg").read().split()[:3])
     for name in args.workloads:
@@ -75,7 +79,7 @@ def main(argv=None):
         seconds = {"a": [], "b": []}
         for _ in range(args.rounds):
             for side in ("a", "b"):
-                result = epoch_times(getattr(args, side), params, args.epochs)
+                result = epoch_times(getattr(args, side), params, args.epochs, args.n_samples)
                 # The first epoch of a process pays the first-call costs; keep the rest.
                 seconds[side] += result["times"][1:] or result["times"]
         a, b = statistics.median(seconds["a"]), statistics.median(seconds["b"])
