@@ -32,12 +32,17 @@ from sklearn.utils.validation import (
 )
 
 from . import _training, network
-from ._checks import check_weight_sum, positive_ints
+from ._checks import (
+    TrainingInterrupted,
+    check_weight_sum,
+    positive_ints,
+    same_architecture,
+)
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
 from ._heads import HEADS
 from ._input import flatten_images, resolve_image_shape
 from ._summary import summarize
-from ._validation_set import split_validation
+from ._validation_set import check_split_weights, split_validation
 from .activations import ACTIVATIONS
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
 
@@ -106,6 +111,8 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         """Validate, initialise or resume, train, commit: the whole of fitting."""
         continuing = hasattr(self, "layers_") and (incremental or self.warm_start)
         architecture = self._validate_architecture()
+        if continuing and not same_architecture(self, architecture, incremental):
+            continuing = False  # warm_start with a new architecture: start afresh
         X, y, image_shape = self._validate_input(X, y, reset=not continuing)
         targets = self._validate_targets(y, classes, incremental, continuing)
         validation = self._validate_validation_set(*validation, targets, image_shape)
@@ -126,12 +133,14 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
                 f"normalises with batch statistics); got {n_train} sample"
                 f"{'' if n_train == 1 else 's'}."
             )
-        fitted = {**targets, "image_shape_": image_shape}
+        fitted = {**targets, "image_shape_": image_shape, "_architecture": architecture}
         sklearn_callbacks = CallbackRun(self, X, y, incremental, fitted)
         callbacks = TrainingCallbacks([sklearn_callbacks])
         if self.verbose:
             callbacks.insert(0, PrintLog(self.verbose))
-        _training.fit_loop(self, state, train_set, val_set, incremental, callbacks)
+        interrupted = _training.fit_loop(
+            self, state, train_set, val_set, incremental, callbacks
+        )
         network.clear_caches(state.layers)
         sklearn_callbacks.end(state)
 
@@ -144,6 +153,11 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         )
         for name, value in fitted.items():
             setattr(self, name, value)
+        if interrupted and incremental:
+            raise TrainingInterrupted(
+                f"partial_fit was interrupted; the updates made before it are "
+                f"kept (n_iter_={self.n_iter_})."
+            )
         return self
 
     def _split_sets(self, images, y, sample_weight, validation, targets, rng):
@@ -168,6 +182,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             )
             val_set = (images[held_out], Y[held_out], sample_weight[held_out])
             images, Y, sample_weight = images[train], Y[train], sample_weight[train]
+            check_split_weights(sample_weight, val_set[2], self.validation_fraction)
         else:
             val_set = None
         return (images, Y, sample_weight), val_set
@@ -194,9 +209,9 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         layers = copy.deepcopy(self.layers_)
         # As MLPClassifier: partial_fit continues the optimizer, a warm-started
         # fit starts one from the current solver and learning-rate settings.
-        if incremental:
+        if incremental and isinstance(self._optimizer, SOLVERS[self.solver]):
             optimizer = copy.deepcopy(self._optimizer)
-        else:
+        else:  # a warm-started fit, or partial_fit after set_params(solver=...)
             optimizer = self._make_optimizer(layers)
         return self._state(layers, optimizer, rng, _training.History.of(self),
                            self.out_activation_)

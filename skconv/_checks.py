@@ -1,10 +1,21 @@
 """Checks the estimators share: hyperparameter sequences, weight sums, failed fits."""
 
 import functools
+import warnings
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """``KeyboardInterrupt`` raised again by ``partial_fit`` after keeping its updates.
+
+    ``fit`` ends quietly on Ctrl-C (with a warning, as ``MLPClassifier``
+    does) because it is the whole training; ``partial_fit`` is called in
+    the user's own loop, which must stop too, so it re-raises. Being a
+    ``KeyboardInterrupt``, it stops such a loop like any other Ctrl-C.
+    """
 
 
 def keep_model_on_error(fit_method):
@@ -13,6 +24,7 @@ def keep_model_on_error(fit_method):
     Training builds the new state aside and commits it at the end, but
     ``validate_data`` sets ``n_features_in_`` early; restoring the attribute
     dictionary guarantees that a failed fit leaves a fitted model as it was.
+    :class:`TrainingInterrupted` is raised after the commit, and keeps it.
     """
 
     @functools.wraps(fit_method)
@@ -20,6 +32,8 @@ def keep_model_on_error(fit_method):
         before = dict(self.__dict__)
         try:
             return fit_method(self, *args, **kwargs)
+        except TrainingInterrupted:
+            raise
         except BaseException:
             # scikit-learn's callback machinery tears its own state down.
             callback_state = {
@@ -66,3 +80,33 @@ def check_weight_sum(sample_weight, what="sample_weight"):
             "samples a positive weight."
         )
     return sample_weight
+
+
+def same_architecture(estimator, architecture, incremental):
+    """Whether the fitted layers were built from ``architecture``.
+
+    A warm-started ``fit`` after ``set_params`` changed the architecture
+    warns and trains a new network; ``partial_fit`` refuses, since
+    restarting a stream from scratch would lose it silently. Models
+    saved by skconv 0.1 did not record their architecture: they are
+    taken to match.
+    """
+    built = getattr(estimator, "_architecture", None)
+    if built is None or built == architecture:
+        return True
+    changed = sorted(key for key in architecture if architecture[key] != built.get(key))
+    what = ", ".join(f"{key}: {built.get(key)!r} -> {architecture[key]!r}"
+                     for key in changed)
+    if incremental:
+        raise ValueError(
+            f"partial_fit cannot continue: the architecture changed since the "
+            f"layers were built ({what}). Set those parameters back, or call "
+            "fit to train the new network."
+        )
+    warnings.warn(
+        f"warm_start=True, but the architecture changed since the last fit "
+        f"({what}): the old weights do not fit it, so a new network is "
+        "trained from scratch.",
+        UserWarning,
+    )
+    return False

@@ -18,28 +18,8 @@ from ._targets import (
     class_weights,
     classification_targets,
 )
-from .losses import log_logistic, log_sigmoid, log_softmax
-
-#: Log-probabilities from the outputs, by kind of target.
-_LOG_PROBA = {"binary": log_logistic, "multiclass": log_softmax, MULTILABEL: log_sigmoid}
-
-
-def _binary_labels(estimator, scores):
-    return estimator.classes_[(scores[:, 0] > 0).astype(int)]
-
-
-def _multiclass_labels(estimator, scores):
-    return estimator.classes_[np.argmax(scores, axis=1)]
-
-
-def _indicator(estimator, scores):
-    return (scores > 0).astype(int)
-
-
-#: Predictions from the outputs, by kind of target.
-_PREDICT = {"binary": _binary_labels, "multiclass": _multiclass_labels,
-            MULTILABEL: _indicator}
-
+from ._targets import LOG_PROBA as _LOG_PROBA
+from ._targets import PREDICT as _PREDICT
 
 class ConvNetClassifier(ClassifierMixin, BaseConvNet):
     __doc__ = """Convolutional neural network classifier for flattened images.
@@ -239,6 +219,16 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         -------
         self : ConvNetClassifier
             The updated estimator.
+
+        Notes
+        -----
+        ``partial_fit`` continues the optimizer's state (unless ``solver``
+        changed), the shuffling stream and the schedule across calls; it
+        refuses to continue if ``set_params`` changed the architecture. A
+        ``KeyboardInterrupt`` during a call keeps the updates made so far
+        (the interrupted epoch is not counted in ``n_iter_``) and is raised
+        again, as :class:`KeyboardInterrupt`, so that a loop of calls stops
+        too; ``fit`` instead warns and returns the model trained so far.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 

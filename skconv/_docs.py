@@ -114,7 +114,15 @@ PARAMETERS = """\
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous weights instead of
-        starting afresh.
+        starting afresh. A warm-started ``fit`` is a new run of up to
+        ``max_iter`` epochs from the fitted weights: it starts a new
+        optimizer (as ``MLPClassifier`` does), its learning-rate schedule
+        and stopping rule count from its own first epoch, and with a
+        validation set ``best_validation_score_`` is the best of this run
+        (the score of the weights early stopping keeps); ``n_iter_``, ``t_``
+        and the curves go on accumulating. If ``set_params`` changed the
+        architecture (``filters``, ``kernel_size``, ``activation``, ...)
+        since the layers were built, it warns and trains a new network.
 
     momentum : float, default=0.9
         Momentum of ``solver="sgd"``.

@@ -157,6 +157,16 @@ class ConvNetRegressor(RegressorMixin, BaseConvNet):
         -------
         self : ConvNetRegressor
             The updated estimator.
+
+        Notes
+        -----
+        ``partial_fit`` continues the optimizer's state (unless ``solver``
+        changed), the shuffling stream and the schedule across calls; it
+        refuses to continue if ``set_params`` changed the architecture. A
+        ``KeyboardInterrupt`` during a call keeps the updates made so far
+        (the interrupted epoch is not counted in ``n_iter_``) and is raised
+        again, as :class:`KeyboardInterrupt`, so that a loop of calls stops
+        too; ``fit`` instead warns and returns the model trained so far.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 

@@ -5,6 +5,8 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
+from .losses import log_logistic, log_sigmoid, log_softmax
+
 MULTILABEL = "multilabel-indicator"
 
 
@@ -144,3 +146,24 @@ targets : dict
 def _targets(classes, kind, n_outputs, out_activation):
     return {"classes_": classes, "_target_type": kind, "n_outputs_": n_outputs,
             "out_activation_": out_activation}
+
+
+#: Log-probabilities from the outputs, by kind of target.
+LOG_PROBA = {"binary": log_logistic, "multiclass": log_softmax, MULTILABEL: log_sigmoid}
+
+
+def _binary_labels(estimator, scores):
+    return estimator.classes_[(scores[:, 0] > 0).astype(int)]
+
+
+def _multiclass_labels(estimator, scores):
+    return estimator.classes_[np.argmax(scores, axis=1)]
+
+
+def _indicator(estimator, scores):
+    return (scores > 0).astype(int)
+
+
+#: Predictions from the outputs, by kind of target.
+PREDICT = {"binary": _binary_labels, "multiclass": _multiclass_labels,
+            MULTILABEL: _indicator}

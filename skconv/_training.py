@@ -192,29 +192,50 @@ def evaluate(estimator, state, val_set):
 
 
 def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
-    """Train ``state`` in place: one epoch (``partial_fit``) or up to ``max_iter``."""
+    """Train ``state`` in place: one epoch (``partial_fit``) or up to ``max_iter``.
+
+    A ``fit`` call, warm-started or not, is one *run*: its stopping rule, its
+    best validation score and the position of its learning-rate schedule
+    count from the run's first epoch, while ``n_iter_``, ``t_`` and the
+    curves go on accumulating. ``partial_fit`` calls are one run together:
+    the schedule counts every epoch.
+
+    Returns
+    -------
+    interrupted : bool
+        True if ``KeyboardInterrupt`` stopped training. The interrupted epoch
+        is not recorded (the curves stay aligned with ``n_iter_``), but the
+        updates its mini-batches made are kept.
+    """
     history = state.history
     if val_set is not None and history.validation_scores_ is None:
         history.validation_scores_ = []
         history.validation_loss_curve_ = []
-        history.best_validation_score_ = -np.inf
+    run_start = 0 if incremental else history.n_iter_
+    scores_start = len(history.validation_scores_ or ()) if not incremental else 0
+    if not incremental:
+        history.no_improvement_count = 0
+        if val_set is not None:
+            history.best_validation_score_ = -np.inf
     best_params = None
-    stopped = False
+    stopped = interrupted = False
     for _ in range(1 if incremental else estimator.max_iter):
         start = time.perf_counter()
         callbacks.on_epoch_begin()
         try:
             loss = run_epoch(estimator, state, *train_set, callbacks)
+            score = val_loss = None
+            if val_set is not None:
+                score, val_loss = evaluate(estimator, state, val_set)
         except KeyboardInterrupt:
             # As MLPClassifier: keep the model trained so far.
             warnings.warn("Training interrupted by user.")
+            interrupted = True
             break
         history.n_iter_ += 1
         history.t_ += train_set[0].shape[0]
         history.loss_curve_.append(loss)
-        score = val_loss = None
         if val_set is not None:
-            score, val_loss = evaluate(estimator, state, val_set)
             history.validation_scores_.append(score)
             history.validation_loss_curve_.append(val_loss)
             if score > history.best_validation_score_ and estimator.early_stopping:
@@ -225,8 +246,9 @@ def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
             callbacks.on_message("A callback asked to stop training.")
             stopped = True
             break
-        state.schedule.after_epoch(state.optimizer, history.n_iter_, history.t_)
-        if _stopped_improving(estimator, history) and not incremental:
+        state.schedule.after_epoch(state.optimizer, history.n_iter_ - run_start,
+                                   history.t_)
+        if _stopped_improving(estimator, history, scores_start) and not incremental:
             stopped = _stop_or_slow_down(estimator, state, callbacks)
             if stopped:
                 break
@@ -243,17 +265,18 @@ def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
         # Early stopping keeps the weights of the best validation score.
         for param, best in zip(network.parameters(state.layers), best_params):
             param[...] = best
+    return interrupted
 
 
-def _stopped_improving(estimator, history):
+def _stopped_improving(estimator, history, scores_start):
     """Update the no-improvement count as MLPClassifier does; True to act.
 
-    With early stopping the validation score must rise by ``tol``,
-    otherwise the training loss must fall by ``tol``, within
-    ``n_iter_no_change`` epochs.
+    With early stopping the validation score must rise by ``tol`` over the
+    best of this run, otherwise the training loss must fall by ``tol``,
+    within ``n_iter_no_change`` epochs.
     """
     if estimator.early_stopping and history.validation_scores_:
-        scores = history.validation_scores_
+        scores = history.validation_scores_[scores_start:]
         previous_best = max(scores[:-1], default=-np.inf)
         worse = scores[-1] < previous_best + estimator.tol
     else:

@@ -54,3 +54,16 @@ def split_validation(n_samples, fraction, rng, strata=None):
     return train_test_split(
         np.arange(n_samples), test_size=n_validation, stratify=strata, random_state=seed
     )
+
+
+def check_split_weights(train_weight, validation_weight, fraction):
+    """A clear error if either side of the early-stopping split weighs nothing."""
+    for part, weights, use in (("validation", validation_weight, "score"),
+                               ("training", train_weight, "learn from")):
+        if float(weights.sum()) == 0:
+            raise ValueError(
+                f"early_stopping's random {part} split (validation_fraction="
+                f"{fraction}) holds only samples of sample_weight 0: nothing to "
+                f"{use}. Give more samples a positive weight, or pass X_val and "
+                "y_val."
+            )
