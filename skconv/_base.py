@@ -110,12 +110,15 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
              validation=(None, None, None)):
         """Validate, initialise or resume, train, commit: the whole of fitting."""
         continuing = hasattr(self, "layers_") and (incremental or self.warm_start)
-        architecture = self._validate_architecture()
-        if continuing and not same_architecture(self, architecture, incremental):
+        # Validation sets n_features_in_ (validate_data): on a copy, so that a
+        # thread predicting meanwhile sees the fitted model unchanged.
+        checker = copy.copy(self)
+        architecture = checker._validate_architecture()
+        if continuing and not same_architecture(checker, architecture, incremental):
             continuing = False  # warm_start with a new architecture: start afresh
-        X, y, image_shape = self._validate_input(X, y, reset=not continuing)
-        targets = self._validate_targets(y, classes, incremental, continuing)
-        validation = self._validate_validation_set(*validation, targets, image_shape)
+        X, y, image_shape = checker._validate_input(X, y, reset=not continuing)
+        targets = checker._validate_targets(y, classes, incremental, continuing)
+        validation = checker._validate_validation_set(*validation, targets, image_shape)
         if continuing:
             state = self._resume(incremental)
         else:
@@ -144,15 +147,21 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         network.clear_caches(state.layers)
         sklearn_callbacks.end(state)
 
-        # Commit the new state in one go: a fit that raised changed nothing.
+        # Commit the new state in one go: a fit that raised changed nothing,
+        # and a concurrent reader sees the old model or the new one.
         fitted.update(
             layers_=state.layers,
             _optimizer=state.optimizer,
             _random_state=state.rng,
             **state.history.attributes(),
         )
-        for name, value in fitted.items():
-            setattr(self, name, value)
+        committed = dict(self.__dict__)
+        for name in ("n_features_in_", "feature_names_in_"):
+            committed.pop(name, None)
+            if name in checker.__dict__:
+                committed[name] = checker.__dict__[name]
+        committed.update(fitted)
+        self.__dict__ = committed
         if interrupted and incremental:
             raise TrainingInterrupted(
                 f"partial_fit was interrupted; the updates made before it are "
@@ -323,20 +332,26 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
 
     def _forward(self, X):
-        """Outputs of the last layer for ``X``, in chunks within working_memory."""
-        check_is_fitted(self)
+        """Outputs of the last layer for ``X``, and the model that computed them.
+
+        The model is a shallow snapshot of this one: a refit committing in
+        another thread cannot mix its attributes with the ones read here.
+        Outputs are computed in chunks within ``working_memory``.
+        """
+        model = copy.copy(self)
+        check_is_fitted(model)
         X, shape_from_X = flatten_images(X)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        if shape_from_X is not None and shape_from_X != self.image_shape_:
+        X = validate_data(model, X, reset=False, dtype=(np.float64, np.float32))
+        if shape_from_X is not None and shape_from_X != model.image_shape_:
             raise ValueError(
                 f"X holds images of shape {shape_from_X}, but this "
                 f"{type(self).__name__} was fitted on images of shape "
-                f"{self.image_shape_}."
+                f"{model.image_shape_}."
             )
-        dtype = self.layers_[-1].params["W"].dtype
-        X = X.reshape((-1,) + self.image_shape_)
+        dtype = model.layers_[-1].params["W"].dtype
+        X = X.reshape((-1,) + model.image_shape_)
         outputs = network.forward_in_chunks(
-            self.layers_, X, self._chunk_rows(dtype, self.layers_), dtype
+            model.layers_, X, model._chunk_rows(dtype, model.layers_), dtype
         )
         finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
         if not finite.all():
@@ -347,7 +362,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
                 f"absolute value is {float(np.abs(X[row]).max()):.3g}: X is too large "
                 "for this model. Scale X as it was scaled for fit."
             )
-        return outputs
+        return outputs, model
 
     def _chunk_rows(self, dtype, layers):
         """Rows per inference chunk within ``sklearn.get_config()['working_memory']``."""

@@ -329,8 +329,8 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
             ``classes_[1]`` is predicted); otherwise one logit per class (or
             per label).
         """
-        scores = self._forward(X)
-        return scores[:, 0] if self._target_type == "binary" else scores
+        scores, model = self._forward(X)
+        return scores[:, 0] if model._target_type == "binary" else scores
 
     def predict_log_proba(self, X):
         """Log of the class probabilities, finite everywhere.
@@ -348,8 +348,8 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         log_proba : ndarray of shape (n_samples, n_classes)
             For multilabel targets, each label's log-probability.
         """
-        scores = self._forward(X)  # checks that the model is fitted first
-        return _LOG_PROBA[self._target_type](scores)
+        scores, model = self._forward(X)  # checks that the model is fitted first
+        return _LOG_PROBA[model._target_type](scores)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -380,5 +380,5 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
             Labels from ``classes_``; for multilabel targets, the indicator
             matrix of the labels whose probability exceeds 0.5.
         """
-        scores = self._forward(X)
-        return _PREDICT[self._target_type](self, scores)
+        scores, model = self._forward(X)
+        return _PREDICT[model._target_type](model, scores)

@@ -228,5 +228,5 @@ class ConvNetRegressor(RegressorMixin, BaseConvNet):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             1-D when the model was fitted on 1-D ``y`` (or a single column).
         """
-        outputs = self._forward(X)
-        return outputs[:, 0] if self.n_outputs_ == 1 else outputs
+        outputs, model = self._forward(X)
+        return outputs[:, 0] if model.n_outputs_ == 1 else outputs

@@ -219,6 +219,7 @@ def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
             history.best_validation_score_ = -np.inf
     best_params = None
     stopped = interrupted = False
+    watch = DivergenceWatch(history.loss_curve_)
     for _ in range(1 if incremental else estimator.max_iter):
         start = time.perf_counter()
         callbacks.on_epoch_begin()
@@ -232,6 +233,7 @@ def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
             warnings.warn("Training interrupted by user.")
             interrupted = True
             break
+        watch.check(estimator, loss, history.n_iter_ + 1)
         history.n_iter_ += 1
         history.t_ += train_set[0].shape[0]
         history.loss_curve_.append(loss)
@@ -266,6 +268,44 @@ def fit_loop(estimator, state, train_set, val_set, incremental, callbacks):
         for param, best in zip(network.parameters(state.layers), best_params):
             param[...] = best
     return interrupted
+
+
+class DivergenceWatch:
+    """Finite divergence: a training loss far above where this run started.
+
+    The reference is the last training loss before this run (warm start,
+    ``partial_fit``) or the run's first epoch, but at least a thousandth of
+    the model's very first epoch loss, so a nearly perfect fit does not make
+    every later wobble look like divergence. Training stops with an error
+    when the loss exceeds the reference :attr:`at_once` times, or
+    :attr:`sustained` times for :attr:`patience` epochs in a row; the
+    estimator then keeps the model it had before the call.
+    """
+
+    at_once = 1e4
+    sustained = 100.0
+    patience = 3
+
+    def __init__(self, loss_curve):
+        self.first = loss_curve[0] if loss_curve else None
+        self.reference = loss_curve[-1] if loss_curve else None
+        self.count = 0
+
+    def check(self, estimator, loss, epoch):
+        if self.reference is None:
+            self.first = self.reference = loss
+            return
+        reference = max(self.reference, 1e-3 * self.first)
+        ratio = loss / reference if reference > 0 else 1.0
+        self.count = self.count + 1 if ratio > self.sustained else 0
+        if ratio > self.at_once or self.count >= self.patience:
+            raise ValueError(
+                f"Training diverged: the training loss rose from {reference:.4g} to "
+                f"{loss:.4g} ({ratio:.3g} times) by epoch {epoch}. Lower "
+                f"learning_rate_init (now "
+                f"{estimator.learning_rate_init}) or scale X; the model is left as "
+                "it was before this call."
+            )
 
 
 def _stopped_improving(estimator, history, scores_start):

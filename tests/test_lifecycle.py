@@ -201,3 +201,64 @@ def test_a_model_pickled_by_a_callback_is_a_checkpoint_that_resumes(digits):
         warnings.filterwarnings("error", message=".*architecture changed")
         resumed.set_params(warm_start=True, max_iter=1).fit(X[:200], y[:200])
     assert resumed.n_iter_ == 4
+
+
+def test_finite_divergence_on_a_warm_start_is_refused_and_keeps_the_model(digits):
+    """Adam at lr 1e6 blows the loss up to ~1e10 without overflowing: an error,
+    and the good model stays."""
+    X, y = digits
+    clf = ConvNetClassifier(**SMALL, max_iter=5, warm_start=True).fit(X[:300], y[:300])
+    proba = clf.predict_proba(X[:100])
+    n_iter, curve = clf.n_iter_, list(clf.loss_curve_)
+    clf.set_params(learning_rate_init=1e6, max_iter=3)
+    with pytest.raises(ValueError, match=r"Training diverged: the training loss rose.*"
+                                         r"learning_rate_init \(now 1000000.0\)"):
+        clf.fit(X[:300], y[:300])
+    np.testing.assert_array_equal(clf.predict_proba(X[:100]), proba)
+    assert clf.n_iter_ == n_iter and clf.loss_curve_ == curve
+
+
+def test_divergence_watch_ignores_ordinary_wobbles():
+    watch = _training.DivergenceWatch([2.0, 0.5, 0.01])
+    for loss in (0.02, 0.5, 1.5, 0.3):  # up to 150 times the last loss, not sustained
+        watch.check(ConvNetClassifier(), loss, 4)
+    with pytest.raises(ValueError, match="diverged"):
+        watch.check(ConvNetClassifier(), 1e3, 5)
+
+
+def test_predict_during_a_refit_sees_the_old_model_or_the_new_one(digits):
+    """A refit commits all its fitted attributes at once: a thread predicting
+    meanwhile never sees new layers with old classes (or the reverse)."""
+    import sys
+    import threading
+
+    X, y = digits
+    multiclass = ConvNetClassifier(**SMALL, max_iter=1)
+    clf = clone(multiclass).fit(X[:60], y[:60])
+    errors, shapes = [], set()
+    done = threading.Event()
+
+    def predict_until_done():
+        while not done.is_set():
+            try:
+                shapes.add(clf.predict_proba(X[:5]).shape)
+                assert set(clf.predict(X[:5])) <= set(range(10))
+            except Exception as exc:  # noqa: BLE001 - any error is the failure
+                errors.append(exc)
+                return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    reader = threading.Thread(target=predict_until_done)
+    reader.start()
+    try:
+        for i in range(30):
+            labels = y[:60] % 2 if i % 2 else y[:60]  # binary, then ten classes
+            clf.set_params(filters=(4,) if i % 3 else (3,))
+            clf.fit(X[:60], labels)
+    finally:
+        done.set()
+        reader.join()
+        sys.setswitchinterval(interval)
+    assert not errors, errors[:3]
+    assert shapes <= {(5, 2), (5, 10)}
