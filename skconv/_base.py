@@ -32,15 +32,12 @@ from sklearn.utils.validation import (
 )
 
 from . import _training, network
-from ._checks import (
-    TrainingInterrupted,
-    check_weight_sum,
-    positive_ints,
-    same_architecture,
-)
+from ._checks import TrainingInterrupted, check_weight_sum, positive_ints
+from ._checks import same_architecture
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
 from ._heads import HEADS
 from ._input import flatten_images, resolve_image_shape
+from ._resources import check_training_memory
 from ._summary import summarize
 from ._validation_set import check_split_weights, split_validation
 from .activations import ACTIVATIONS
@@ -122,6 +119,10 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         if continuing:
             state = self._resume(incremental)
         else:
+            plan = network.plan_layers(image_shape, n_outputs=targets["n_outputs_"],
+                                       **architecture)
+            check_training_memory(self, plan, image_shape, X.dtype.itemsize,
+                                  _training.batch_size(self, len(X)))
             state = self._initialize(image_shape, targets, X.dtype, architecture)
         dtype = state.dtype
         sample_weight = self._sample_weight(sample_weight, X, y, targets, dtype)

@@ -1,6 +1,7 @@
 """How flattened rows of X map to images of shape ``(C, H, W)``."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -68,6 +69,20 @@ def infer_image_shape(n_features):
     return (1, height, n_features // height)
 
 
+def _warn_if_channels_last(shape):
+    """Warn when 4-D input ``(n, C, H, W)`` looks like ``(n, H, W, colours)``."""
+    channels, height, width = shape
+    if width in (1, 3, 4) and width < min(channels, height):
+        warnings.warn(
+            f"X has shape (n_samples, {channels}, {height}, {width}), read as "
+            f"{channels} channels of {height}x{width} images, but its last axis "
+            f"looks like {width} colour channels (channels-last). skconv reads "
+            "(n_samples, channels, height, width): pass X.transpose(0, 3, 1, 2), "
+            "or set image_shape to say which it is.",
+            UserWarning,
+        )
+
+
 def resolve_image_shape(image_shape, n_features, shape_from_X):
     """The ``(C, H, W)`` a model uses, from the parameter and the data.
 
@@ -91,7 +106,10 @@ def resolve_image_shape(image_shape, n_features, shape_from_X):
         with the shape of 3-D/4-D input.
     """
     if image_shape is None:
-        return shape_from_X if shape_from_X is not None else infer_image_shape(n_features)
+        if shape_from_X is not None:
+            _warn_if_channels_last(shape_from_X)
+            return shape_from_X
+        return infer_image_shape(n_features)
     shape = tuple(int(size) for size in image_shape)
     if len(shape) == 2:
         shape = (1,) + shape

@@ -1,6 +1,6 @@
 """The classifier's targets: kinds of y, class codes, missing labels, class weights."""
 
-from numbers import Real
+from numbers import Number, Real
 
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
@@ -24,13 +24,32 @@ def class_codes(labels, classes, name, classes_are):
     return np.searchsorted(classes, labels)
 
 
+def _is_missing(value):
+    """None, NaN, pandas' NA or NaT: anything that is not equal to itself."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA: its comparisons are NA, and bool(NA) raises
+        return True
+
+
+def _label_kind(value):
+    if isinstance(value, (str, bytes)):
+        return "strings"
+    if isinstance(value, Number):
+        return "numbers"
+    return type(value).__name__
+
+
 def check_no_missing_labels(labels, name):
-    """Raise a ValueError naming ``name`` if ``labels`` holds NaN (or None)."""
+    """Raise a ValueError naming ``name`` if ``labels`` holds missing values
+    (NaN, None, pandas' NA) or mixes strings and numbers."""
     labels = np.asarray(labels).ravel()
     if labels.dtype.kind in "fc":
         missing = np.flatnonzero(np.isnan(labels))
     elif labels.dtype.kind == "O":
-        missing = np.flatnonzero([v is None or v != v for v in labels])
+        missing = np.flatnonzero([_is_missing(v) for v in labels])
     else:
         return
     if missing.size:
@@ -39,6 +58,16 @@ def check_no_missing_labels(labels, name):
             f"{' ...' if missing.size > 5 else ''}: every label must be a class. "
             "Drop those samples or give them a label."
         )
+    if labels.dtype.kind == "O":
+        kinds = {}
+        for value in labels:
+            kinds.setdefault(_label_kind(value), value)
+        if len(kinds) > 1:
+            examples = ", ".join(f"{kind} (e.g. {value!r})" for kind, value in kinds.items())
+            raise ValueError(
+                f"{name} mixes labels of different kinds: {examples}. Classes must "
+                "be all strings or all numbers: convert them, e.g. y.astype(str)."
+            )
 
 
 def class_weights(class_weight, classes, codes, sample_weight):

@@ -262,3 +262,72 @@ def test_predict_during_a_refit_sees_the_old_model_or_the_new_one(digits):
         sys.setswitchinterval(interval)
     assert not errors, errors[:3]
     assert shapes <= {(5, 2), (5, 10)}
+
+
+# ------------------------------------------------------------ hostile input
+
+
+def test_string_labels_with_pandas_na_name_the_missing_position(digits):
+    pd = pytest.importorskip("pandas")  # an extra that CI installs
+    X, y = digits
+    labels = pd.Series(np.where(y[:40] % 2, "odd", "even"), dtype="string")
+    labels[7] = pd.NA
+    with pytest.raises(ValueError, match=r"y contains NaN or None at positions \[7\]"):
+        ConvNetClassifier(**SMALL, max_iter=1).fit(X[:40], labels)
+
+
+def test_labels_mixing_strings_and_numbers_are_refused(digits):
+    X, y = digits
+    labels = np.array(["cat", 1] * 20, dtype=object)
+    with pytest.raises(ValueError, match=r"y mixes labels of different kinds: strings "
+                                         r"\(e\.g\. 'cat'\), numbers \(e\.g\. 1\)"):
+        ConvNetClassifier(**SMALL, max_iter=1).fit(X[:40], labels)
+    with pytest.raises(ValueError, match="classes mixes labels"):
+        ConvNetClassifier(**SMALL).partial_fit(
+            X[:40], y[:40], classes=np.array(["a", 0], dtype=object))
+
+
+def test_channels_last_colour_batch_warns():
+    X = np.random.RandomState(0).uniform(size=(30, 8, 8, 3))
+    y = np.arange(30) % 2
+    with pytest.warns(UserWarning, match=r"looks like 3 colour channels.*transpose\(0, 3, 1, 2\)"):
+        clf = ConvNetClassifier(**SMALL, max_iter=1).fit(X, y)
+    assert clf.image_shape_ == (8, 8, 3)  # read as asked, but the user was told
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*colour channels")
+        ConvNetClassifier(**SMALL, max_iter=1).fit(X.transpose(0, 3, 1, 2), y)
+        ConvNetClassifier(**SMALL, max_iter=1, image_shape=(8, 8, 3)).fit(X, y)
+
+
+@pytest.mark.parametrize("params, names", [
+    (dict(hidden_layer_sizes=(10**9,)), r"hidden_layer_sizes=\(1000000000,\)"),
+    (dict(kernel_size=5001, padding="same"), "kernel_size=5001"),
+    (dict(filters=(10**7,)), r"filters=\(10000000,\)"),
+])
+def test_architectures_that_cannot_fit_in_memory_are_refused_up_front(digits, params,
+                                                                      names):
+    from skconv._resources import available_memory
+
+    if available_memory() is None:
+        pytest.skip("the memory check reads Linux' /proc/meminfo")
+    X, y = digits
+    clf = ConvNetClassifier(**dict(SMALL, **params), max_iter=1)
+    with pytest.raises(ValueError, match=r"needs about .* GiB to train but .* GiB of "
+                                         r"memory is available.*" + names):
+        clf.fit(X[:40], y[:40])
+    assert not hasattr(clf, "layers_")
+
+
+def test_max_pool_over_more_than_65536_offsets_routes_the_gradient_to_the_maximum():
+    from skconv.layers import MaxPool2D
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(1, 1, 257, 257))
+    pool = MaxPool2D(257)
+    pool.build(X.shape[1:])
+    out = pool.forward(X, training=True)
+    assert out[0, 0, 0, 0] == X.max()
+    dX = pool.backward(np.ones_like(out))
+    expected = np.zeros_like(X)
+    expected.flat[np.argmax(X)] = 1.0
+    np.testing.assert_array_equal(dX, expected)

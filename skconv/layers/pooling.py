@@ -93,7 +93,8 @@ class MaxPool2D(_Pool2D):
         # In training, the index of the window offset holding the maximum.
         # zeros_like keeps the memory layout of `out`, so that every pass
         # below runs over matching strides.
-        index_type = np.uint8 if len(offsets) < 256 else np.uint16
+        # The smallest unsigned type that counts the window's offsets.
+        index_type = np.min_scalar_type(len(offsets) - 1)
         argmax = np.zeros_like(out, dtype=index_type) if training else None
         for k, offset in enumerate(offsets[1:], start=1):
             view = window_view(X, offset, self.stride, out_shape)
