@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_consistent_length,
     check_is_fitted,
     check_random_state,
@@ -314,6 +315,8 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
                 f"of shape {image_shape}: pass the validation images in the "
                 "same shape as the training images."
             )
+        # check_array first, so that NaN or a wrong shape is reported for X_val.
+        X_val = check_array(X_val, dtype=(np.float64, np.float32), input_name="X_val")
         X_val = validate_data(self, X_val, reset=False, dtype=(np.float64, np.float32))
         y_val = self._validate_y_val(y_val, targets)
         check_consistent_length(X_val, y_val)

@@ -331,3 +331,12 @@ def test_max_pool_over_more_than_65536_offsets_routes_the_gradient_to_the_maximu
     expected = np.zeros_like(X)
     expected.flat[np.argmax(X)] = 1.0
     np.testing.assert_array_equal(dX, expected)
+
+
+def test_nan_in_x_val_is_reported_for_x_val(digits):
+    X, y = digits
+    X_val = X[100:120].copy()
+    X_val[3, 5] = np.nan
+    with pytest.raises(ValueError, match="Input X_val contains NaN"):
+        ConvNetClassifier(**SMALL, max_iter=1).fit(X[:100], y[:100], X_val=X_val,
+                                                   y_val=y[100:120])
