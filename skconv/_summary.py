@@ -1,5 +1,6 @@
 """``summary()``: a model's layers, their shapes, parameters, FLOPs and memory."""
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +90,8 @@ def _total(values):
 
 def summarize(estimator, X=None, y=None):
     """The :class:`Summary` of a fitted estimator, or of the network it would build."""
+    # A snapshot: a refit committing in another thread cannot mix models here.
+    estimator = copy.copy(estimator)
     if hasattr(estimator, "layers_"):
         layers, input_shape = estimator.layers_, estimator.image_shape_
         dtype = layers[-1].params["W"].dtype
