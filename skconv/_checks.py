@@ -87,9 +87,9 @@ def same_architecture(estimator, architecture, incremental):
 
     A warm-started ``fit`` after ``set_params`` changed the architecture
     warns and trains a new network; ``partial_fit`` refuses, since
-    restarting a stream from scratch would lose it silently. Models
-    saved by skconv 0.1 did not record their architecture: they are
-    taken to match.
+    restarting a stream from scratch would lose it silently. (Models
+    saved by skconv 0.1 get the architecture of their saved parameters
+    when they load.)
     """
     built = getattr(estimator, "_architecture", None)
     if built is None or built == architecture:

@@ -138,10 +138,14 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         return tags
 
     def __setstate__(self, state):
-        # Models saved by skconv 0.1 knew binary and multiclass targets only.
-        if "layers_" in state and "_target_type" not in state:
+        # Models saved by skconv 0.1 knew binary and multiclass targets only,
+        # and were built from the parameters they were saved with.
+        upgrade = "layers_" in state and "_target_type" not in state
+        if upgrade:
             state["_target_type"] = "binary" if state["n_outputs_"] == 1 else "multiclass"
         super().__setstate__(state)
+        if upgrade and "_architecture" not in state:
+            self._architecture = self._validate_architecture()
 
     # ------------------------------------------------------------------ fit
 

@@ -174,3 +174,14 @@ def test_v0_1_fixtures_are_complete():
     assert set(FILES) | {"expected.npz", "versions.json"} == on_disk
     assert {name.rsplit(".", 1)[1] for name in FILES} == {"joblib", "pkl", "skops"}
     assert skconv.__version__  # the package imports under its public name
+
+
+def test_v0_1_model_notices_an_architecture_change_before_continuing(expected):
+    """A 0.1 model recorded no architecture: it gets the one of its saved
+    parameters, so partial_fit after set_params(filters=...) is refused
+    instead of failing inside the optimizer."""
+    model = joblib.load(FIXTURES / "clf_f32.joblib")
+    X, y = expected["clf_f32__X_train"], expected["clf_f32__y_train"]
+    model.set_params(filters=(5, 9))
+    with pytest.raises(ValueError, match="architecture changed"):
+        model.partial_fit(X, y)
