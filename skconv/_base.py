@@ -17,12 +17,10 @@ adds only what differs, through these hooks:
 """
 
 import copy
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -33,15 +31,15 @@ from sklearn.utils.validation import (
 )
 
 from . import _training, network
-from ._checks import TrainingInterrupted, check_weight_sum, positive_ints
-from ._checks import same_architecture
+from ._architecture import same_architecture, validate_architecture
+from ._checks import TrainingInterrupted, check_weight_sum
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
 from ._heads import HEADS
 from ._input import flatten_images, resolve_image_shape
 from ._resources import check_training_memory
 from ._summary import summarize
 from ._validation_set import check_split_weights, split_validation
-from .activations import ACTIVATIONS
+from ._params import PARAMETER_CONSTRAINTS
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
 
 
@@ -49,44 +47,56 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
     """Base class of the skconv estimators; not for direct use.
 
     Parameters are documented on :class:`~skconv.ConvNetClassifier` and
-    :class:`~skconv.ConvNetRegressor`.
+    :class:`~skconv.ConvNetRegressor`; the regressor takes exactly these,
+    the classifier adds ``class_weight``.
     """
 
-    _parameter_constraints: dict = {
-        "image_shape": [tuple, list, None],
-        "filters": [tuple, list],
-        "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
-        "stride": [Interval(Integral, 1, None, closed="left")],
-        "padding": [StrOptions({"same", "valid"})],
-        "pool_size": [Interval(Integral, 1, None, closed="left")],
-        "pooling": [StrOptions({"max", "avg"})],
-        "global_pooling": ["boolean"],
-        "hidden_layer_sizes": [tuple, list],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "batch_normalization": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "solver": [StrOptions(set(SOLVERS))],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    }
+    _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
+
+    def __init__(
+        self, image_shape=None, filters=(32, 64), kernel_size=3, stride=1,
+        padding="same", pool_size=2, pooling="max", global_pooling=False,
+        hidden_layer_sizes=(128,), activation="relu", batch_normalization=False,
+        dropout=0.0, solver="adam", alpha=1e-4, weight_decay=0.01, batch_size=32,
+        learning_rate="constant", learning_rate_init=2e-3, power_t=0.5, max_iter=100,
+        shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+        momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+        validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.pool_size = pool_size
+        self.pooling = pooling
+        self.global_pooling = global_pooling
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_normalization = batch_normalization
+        self.dropout = dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -124,7 +134,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
                                        **architecture)
             check_training_memory(self, plan, image_shape, X.dtype.itemsize,
                                   _training.batch_size(self, len(X)))
-            state = self._initialize(image_shape, targets, X.dtype, architecture)
+            state = self._initialize(plan, image_shape, targets, X.dtype)
         dtype = state.dtype
         sample_weight = self._sample_weight(sample_weight, X, y, targets, dtype)
         images = X.astype(dtype, copy=False).reshape((-1,) + image_shape)
@@ -151,12 +161,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
 
         # Commit the new state in one go: a fit that raised changed nothing,
         # and a concurrent reader sees the old model or the new one.
-        fitted.update(
-            layers_=state.layers,
-            _optimizer=state.optimizer,
-            _random_state=state.rng,
-            **state.history.attributes(),
-        )
+        fitted.update(state.fitted_attributes())
         committed = dict(self.__dict__)
         for name in ("n_features_in_", "feature_names_in_"):
             committed.pop(name, None)
@@ -198,15 +203,12 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             val_set = None
         return (images, Y, sample_weight), val_set
 
-    def _initialize(self, image_shape, targets, dtype, architecture):
-        """A new training state: fresh layers, optimizer and history."""
+    def _initialize(self, plan, image_shape, targets, dtype):
+        """A new training state: the planned layers built, optimizer, history."""
         rng = check_random_state(self.random_state)
         # Initialise before any random draw that depends on n_samples, so
         # weighting and repeating samples give the same model.
-        layers = network.build_layers(
-            image_shape, n_outputs=targets["n_outputs_"], rng=rng, dtype=dtype,
-            **architecture,
-        )
+        layers = network.build(plan, image_shape, rng, dtype)
         return self._state(layers, self._make_optimizer(layers), rng,
                            _training.History(), targets["out_activation_"])
 
@@ -245,53 +247,25 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
 
     def _validate_architecture(self):
         """Hyperparameters for :func:`skconv.network.build_layers`, checked."""
-        filters = positive_ints(self, "filters", self.filters)
-        if isinstance(self.kernel_size, Integral):
-            kernel_sizes = (self.kernel_size,) * len(filters)
-        else:
-            kernel_sizes = positive_ints(self, "kernel_size", self.kernel_size, len(filters))
-        if self.image_shape is not None:
-            positive_ints(self, "image_shape", self.image_shape)
-            if len(self.image_shape) not in (2, 3):
-                raise InvalidParameterError(
-                    f"The 'image_shape' parameter of {type(self).__name__} must be "
-                    "(height, width) or (channels, height, width). "
-                    f"Got {self.image_shape!r} instead."
-                )
-        if self.batch_normalization and self.batch_size == 1:
-            raise InvalidParameterError(
-                "batch_normalization=True needs mini-batches of at least 2 samples "
-                "(it normalises with batch statistics), but batch_size=1. Set "
-                "batch_size >= 2 or batch_normalization=False."
-            )
-        return {
-            "filters": filters,
-            "kernel_sizes": kernel_sizes,
-            "stride": self.stride,
-            "padding": self.padding,
-            "pool_size": self.pool_size,
-            "hidden_layer_sizes": positive_ints(
-                self, "hidden_layer_sizes", self.hidden_layer_sizes
-            ),
-            "activation": self.activation,
-            "pooling": self.pooling,
-            "global_pooling": self.global_pooling,
-            "batch_normalization": self.batch_normalization,
-            "dropout": self.dropout,
-        }
+        return validate_architecture(self)
 
     def _validate_input(self, X, y, reset):
         """Validated 2-D ``X``, checked ``y`` and the image shape they imply."""
         X, shape_from_X = flatten_images(X)
         X, y = self._validate_y(X, y, reset)
         image_shape = resolve_image_shape(self.image_shape, X.shape[1], shape_from_X)
-        if not reset and image_shape != self.image_shape_:
+        if not reset:
+            self._check_image_shape(image_shape)
+        return X, y, image_shape
+
+    def _check_image_shape(self, image_shape):
+        """A clear error unless ``image_shape`` is the one the model was fitted on."""
+        if image_shape is not None and image_shape != self.image_shape_:
             raise ValueError(
                 f"X holds images of shape {image_shape}, but this "
                 f"{type(self).__name__} was fitted on images of shape "
                 f"{self.image_shape_}."
             )
-        return X, y, image_shape
 
     def _validate_validation_set(self, X_val, y_val, sample_weight_val, targets,
                                  image_shape):
@@ -346,12 +320,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         check_is_fitted(model)
         X, shape_from_X = flatten_images(X)
         X = validate_data(model, X, reset=False, dtype=(np.float64, np.float32))
-        if shape_from_X is not None and shape_from_X != model.image_shape_:
-            raise ValueError(
-                f"X holds images of shape {shape_from_X}, but this "
-                f"{type(self).__name__} was fitted on images of shape "
-                f"{model.image_shape_}."
-            )
+        model._check_image_shape(shape_from_X)
         dtype = model.layers_[-1].params["W"].dtype
         X = X.reshape((-1,) + model.image_shape_)
         outputs = network.forward_in_chunks(

@@ -155,10 +155,4 @@ class CallbackRun:
         # Everything partial_fit and warm_start continue from, so a copy
         # pickled by a callback is a checkpoint that resumes.
         network.clear_caches(state.layers)
-        return {
-            **self.fitted_attributes,
-            **copy.deepcopy(state.history.attributes()),
-            "layers_": copy.deepcopy(state.layers),
-            "_optimizer": copy.deepcopy(state.optimizer),
-            "_random_state": copy.deepcopy(state.rng),
-        }
+        return {**self.fitted_attributes, **copy.deepcopy(state.fitted_attributes())}

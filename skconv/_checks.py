@@ -1,7 +1,6 @@
 """Checks the estimators share: hyperparameter sequences, weight sums, failed fits."""
 
 import functools
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -80,33 +79,3 @@ def check_weight_sum(sample_weight, what="sample_weight"):
             "samples a positive weight."
         )
     return sample_weight
-
-
-def same_architecture(estimator, architecture, incremental):
-    """Whether the fitted layers were built from ``architecture``.
-
-    A warm-started ``fit`` after ``set_params`` changed the architecture
-    warns and trains a new network; ``partial_fit`` refuses, since
-    restarting a stream from scratch would lose it silently. (Models
-    saved by skconv 0.1 get the architecture of their saved parameters
-    when they load.)
-    """
-    built = getattr(estimator, "_architecture", None)
-    if built is None or built == architecture:
-        return True
-    changed = sorted(key for key in architecture if architecture[key] != built.get(key))
-    what = ", ".join(f"{key}: {built.get(key)!r} -> {architecture[key]!r}"
-                     for key in changed)
-    if incremental:
-        raise ValueError(
-            f"partial_fit cannot continue: the architecture changed since the "
-            f"layers were built ({what}). Set those parameters back, or call "
-            "fit to train the new network."
-        )
-    warnings.warn(
-        f"warm_start=True, but the architecture changed since the last fit "
-        f"({what}): the old weights do not fit it, so a new network is "
-        "trained from scratch.",
-        UserWarning,
-    )
-    return False

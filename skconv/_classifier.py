@@ -7,13 +7,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from . import _docs
+from . import _params
 from ._base import BaseConvNet
 from ._checks import check_weight_sum, keep_model_on_error
 from ._targets import (
     MULTILABEL,
     check_class_weight_values,
-    check_no_missing_labels,
+    check_labels,
     class_codes,
     class_weights,
     classification_targets,
@@ -40,7 +40,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
 
     Parameters
     ----------
-""" + _docs.PARAMETERS.format(score="accuracy", split="stratified (random for "
+""" + _params.PARAMETERS.format(score="accuracy", split="stratified (random for "
                               "multilabel targets)") + """
     class_weight : dict or "balanced", default=None
         Weights of the classes, ``{label: weight}``, multiplying the sample
@@ -55,7 +55,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
     out_activation_ : str
         ``"softmax"`` or ``"logistic"`` (two classes, or multilabel).
 
-""" + _docs.ATTRIBUTES.format(score="accuracy (subset accuracy for multilabel)") + """
+""" + _params.ATTRIBUTES.format(score="accuracy (subset accuracy for multilabel)") + """
     See Also
     --------
     ConvNetRegressor : The same network for regression.
@@ -96,39 +96,20 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
         n_iter_no_change=10, class_weight=None,
     ):
-        self.image_shape = image_shape
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.stride = stride
-        self.padding = padding
-        self.pool_size = pool_size
-        self.pooling = pooling
-        self.global_pooling = global_pooling
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.batch_normalization = batch_normalization
-        self.dropout = dropout
-        self.solver = solver
-        self.alpha = alpha
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
+        super().__init__(
+            image_shape=image_shape, filters=filters, kernel_size=kernel_size,
+            stride=stride, padding=padding, pool_size=pool_size, pooling=pooling,
+            global_pooling=global_pooling, hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation, batch_normalization=batch_normalization,
+            dropout=dropout, solver=solver, alpha=alpha, weight_decay=weight_decay,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+        )
         self.class_weight = class_weight
 
     def __sklearn_tags__(self):
@@ -241,7 +222,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
     def _validate_y(self, X, y, reset):
         if y is not None and np.asarray(y).dtype == object:
             # scikit-learn's message for these ("Input contains NaN") names no input.
-            check_no_missing_labels(y, "y")
+            check_labels(y, "y")
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32),
                              multi_output=True)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -281,7 +262,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
                 )
             return y_val
         y_val = column_or_1d(y_val, warn=True)
-        check_no_missing_labels(y_val, "y_val")
+        check_labels(y_val, "y_val")
         class_codes(y_val, targets["classes_"], "y_val", "of y")
         return y_val
 

@@ -20,12 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from .losses import log_sigmoid, log_softmax, squared_error
-from .losses import logistic_cross_entropy, softmax_cross_entropy
-
-
-def _identity(Z):
-    return Z
+from .losses import logistic_cross_entropy, softmax_cross_entropy, squared_error
 
 
 def _argmax_indicator(Z):
@@ -51,9 +46,6 @@ class OutputHead:
         ``loss(Z, Y, sample_weight) -> (loss, dZ)``: the weighted mean loss
         of outputs ``Z`` against encoded targets ``Y``, both of shape
         ``(n_samples, n_outputs)``, and its gradient with respect to ``Z``.
-    output : callable
-        ``output(Z)``: log-probabilities (classification heads) or
-        predictions (regression), same shape as ``Z``.
     decide : callable or None
         ``decide(Z)``: the boolean indicator matrix of the predicted
         classes or labels, in the layout of the encoded targets; None for
@@ -62,15 +54,12 @@ class OutputHead:
 
     name: str
     loss: Callable
-    output: Callable
     decide: Callable = None
 
 
 #: Output heads by ``out_activation_``.
 HEADS = {
-    "softmax": OutputHead("softmax", softmax_cross_entropy, log_softmax, _argmax_indicator),
-    "logistic": OutputHead(
-        "logistic", logistic_cross_entropy, log_sigmoid, _positive_indicator
-    ),
-    "identity": OutputHead("identity", squared_error, _identity),
+    "softmax": OutputHead("softmax", softmax_cross_entropy, _argmax_indicator),
+    "logistic": OutputHead("logistic", logistic_cross_entropy, _positive_indicator),
+    "identity": OutputHead("identity", squared_error),
 }

@@ -6,7 +6,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, column_or_1d, validate_data
 
-from . import _docs
+from . import _params
 from ._base import BaseConvNet
 from ._checks import keep_model_on_error
 
@@ -23,13 +23,13 @@ class ConvNetRegressor(RegressorMixin, BaseConvNet):
 
     Parameters
     ----------
-""" + _docs.PARAMETERS.format(score="R²", split="random") + """
+""" + _params.PARAMETERS.format(score="R²", split="random") + """
     Attributes
     ----------
     out_activation_ : str
         ``"identity"``.
 
-""" + _docs.ATTRIBUTES.format(score="R²") + """
+""" + _params.ATTRIBUTES.format(score="R²") + """
     See Also
     --------
     ConvNetClassifier : The same network for classification.
@@ -54,51 +54,6 @@ class ConvNetRegressor(RegressorMixin, BaseConvNet):
     >>> reg.predict(X[:3]).shape
     (3,)
     """
-
-    def __init__(
-        self, image_shape=None, filters=(32, 64), kernel_size=3, stride=1,
-        padding="same", pool_size=2, pooling="max", global_pooling=False,
-        hidden_layer_sizes=(128,), activation="relu", batch_normalization=False,
-        dropout=0.0, solver="adam", alpha=1e-4, weight_decay=0.01, batch_size=32,
-        learning_rate="constant", learning_rate_init=2e-3, power_t=0.5, max_iter=100,
-        shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-        momentum=0.9, nesterovs_momentum=True, early_stopping=False,
-        validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-        n_iter_no_change=10,
-    ):
-        self.image_shape = image_shape
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.stride = stride
-        self.padding = padding
-        self.pool_size = pool_size
-        self.pooling = pooling
-        self.global_pooling = global_pooling
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.batch_normalization = batch_normalization
-        self.dropout = dropout
-        self.solver = solver
-        self.alpha = alpha
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -9,6 +9,7 @@ parameters, not after seconds with NumPy's ``MemoryError``.
 import numpy as np
 
 from . import network
+from .layers import Conv2D
 
 #: Arrays per parameter value in training: the weights, their gradients
 #: and the optimizer's two moments (Adam; SGD keeps one).
@@ -45,7 +46,7 @@ def training_memory(layers, input_shape, itemsize, batch_size):
     shape = tuple(input_shape)
     for layer, row in zip(layers, rows):
         per_sample += (row.memory or 0) * ARRAYS_PER_ACTIVATION
-        if type(layer).__name__ == "Conv2D" and None not in row.output_shape:
+        if isinstance(layer, Conv2D) and None not in row.output_shape:
             # The window matrix: one row of C*kh*kw values per output position.
             kh, kw = layer.kernel_size
             positions = int(np.prod(row.output_shape[1:]))

@@ -96,11 +96,10 @@ def summarize(estimator, X=None, y=None):
         layers, input_shape = estimator.layers_, estimator.image_shape_
         dtype = layers[-1].params["W"].dtype
     else:
+        architecture = estimator._validate_architecture()  # image_shape too
         input_shape, dtype = _input_of(estimator, X)
         n_outputs = None if y is None else estimator._n_outputs_of(y)
-        layers = network.plan_layers(
-            input_shape, n_outputs=n_outputs, **estimator._validate_architecture()
-        )
+        layers = network.plan_layers(input_shape, n_outputs=n_outputs, **architecture)
     rows = network.describe_layers(layers, input_shape, np.dtype(dtype).itemsize)
     return Summary(
         input_shape=tuple(input_shape),
@@ -119,8 +118,8 @@ def _input_of(estimator, X):
                 f"summary() of an unfitted {type(estimator).__name__} needs the "
                 "input shape: set image_shape, or pass a sample, summary(X)."
             )
-        shape = tuple(estimator.image_shape)
-        return (1,) + shape if len(shape) == 2 else shape, np.float64
+        n_features = int(np.prod(estimator.image_shape))
+        return resolve_image_shape(estimator.image_shape, n_features, None), np.float64
     X, shape_from_X = flatten_images(X)
     X = np.asarray(X)
     if X.ndim != 2:

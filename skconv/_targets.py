@@ -42,7 +42,7 @@ def _label_kind(value):
     return type(value).__name__
 
 
-def check_no_missing_labels(labels, name):
+def check_labels(labels, name):
     """Raise a ValueError naming ``name`` if ``labels`` holds missing values
     (NaN, None, pandas' NA) or mixes strings and numbers."""
     labels = np.asarray(labels).ravel()
@@ -145,7 +145,7 @@ targets : dict
                 "classes must be passed on the first call to partial_fit: "
                 "every label that will ever appear."
             )
-        check_no_missing_labels(classes, "classes")
+        check_labels(classes, "classes")
         known = np.unique(classes)
     else:
         known = np.unique(y)

@@ -80,6 +80,16 @@ class TrainingState:
     def dtype(self):
         return self.layers[-1].params["W"].dtype
 
+    def fitted_attributes(self):
+        """The estimator attributes training sets, by name: what a fit commits,
+        and what ``partial_fit`` and ``warm_start`` continue from."""
+        return {
+            "layers_": self.layers,
+            "_optimizer": self.optimizer,
+            "_random_state": self.rng,
+            **self.history.attributes(),
+        }
+
 
 def loss_and_gradients(layers, X, Y, sample_weight, alpha, loss):
     """Loss of a batch and, in each layer's ``grads``, its gradients.

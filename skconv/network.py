@@ -25,6 +25,7 @@ from .layers import (
 __all__ = [
     "POOLING",
     "backward",
+    "build",
     "build_layers",
     "clear_caches",
     "describe_layers",
@@ -219,7 +220,21 @@ batch_normalization, dropout
         batch_normalization=batch_normalization,
         dropout=dropout,
     )
-    shape = tuple(image_shape)
+    return build(layers, image_shape, rng, dtype)
+
+
+def build(layers, input_shape, rng, dtype):
+    """Build planned (unbuilt) ``layers`` in order for ``input_shape``.
+
+    The parameters are drawn from ``rng`` layer by layer, in stack order, so
+    ``build(plan_layers(...), ...)`` is :func:`build_layers`.
+
+    Returns
+    -------
+    layers : list of Layer
+        The same list, built.
+    """
+    shape = tuple(input_shape)
     for layer in layers:
         shape = layer.build(shape, rng, dtype)
     return layers

@@ -1,9 +1,53 @@
-"""Docstring sections the estimators share: their hyperparameters are the same.
+"""The hyperparameters both estimators share: their constraints and their docs.
 
-Written once so that the classifier's and the regressor's documentation
-cannot drift apart; each estimator formats them with its own words for the
-validation score and the early-stopping split.
+Written once so that the classifier's and the regressor's validation and
+documentation cannot drift apart; each estimator formats the docs with its
+own words for the validation score and the early-stopping split.
 """
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .activations import ACTIVATIONS
+from .optimizers import SOLVERS
+
+#: scikit-learn's ``_parameter_constraints`` of every shared hyperparameter.
+PARAMETER_CONSTRAINTS = {
+    "image_shape": [tuple, list, None],
+    "filters": [tuple, list],
+    "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+    "stride": [Interval(Integral, 1, None, closed="left")],
+    "padding": [StrOptions({"same", "valid"})],
+    "pool_size": [Interval(Integral, 1, None, closed="left")],
+    "pooling": [StrOptions({"max", "avg"})],
+    "global_pooling": ["boolean"],
+    "hidden_layer_sizes": [tuple, list],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "batch_normalization": ["boolean"],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "solver": [StrOptions(set(SOLVERS))],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+}
 
 #: The Parameters section (without ``class_weight``); format with ``score``
 #: (what early stopping watches) and ``split`` (how it holds data out).
