@@ -17,6 +17,7 @@ adds only what differs, through these hooks:
 """
 
 import copy
+import inspect
 
 import numpy as np
 from sklearn import get_config
@@ -41,6 +42,14 @@ from ._summary import summarize
 from ._validation_set import check_split_weights, split_validation
 from ._params import PARAMETER_CONSTRAINTS
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
+
+# check_weight_sum reports all-zero weights in skconv's words on every
+# scikit-learn; newer ones' _check_sample_weight would refuse them first.
+_WEIGHT_CHECKS = (
+    {"allow_all_zero_weights": True}
+    if "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+    else {}
+)
 
 
 class BaseConvNet(CallbackSupportMixin, BaseEstimator):
@@ -282,7 +291,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
                 "Pass both X_val and y_val (a validation set), or neither; got "
                 f"only {'X_val' if y_val is None else 'y_val'}."
             )
-        X_val, shape_from_X = flatten_images(X_val)
+        X_val, shape_from_X = flatten_images(X_val, "X_val")
         if shape_from_X is not None and shape_from_X != image_shape:
             raise ValueError(
                 f"X_val holds images of shape {shape_from_X}, but X holds images "
@@ -295,7 +304,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         y_val = self._validate_y_val(y_val, targets)
         check_consistent_length(X_val, y_val)
         sample_weight_val = _check_sample_weight(
-            sample_weight_val, X_val, ensure_non_negative=True
+            sample_weight_val, X_val, ensure_non_negative=True, **_WEIGHT_CHECKS
         )
         check_weight_sum(sample_weight_val, "sample_weight_val")
         return X_val, y_val, sample_weight_val
@@ -303,7 +312,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
     def _sample_weight(self, sample_weight, X, y, targets, dtype):
         """Validated sample weights (the classifier multiplies class weights in)."""
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=dtype, ensure_non_negative=True
+            sample_weight, X, dtype=dtype, ensure_non_negative=True, **_WEIGHT_CHECKS
         )
         return check_weight_sum(sample_weight)
 
