@@ -33,14 +33,14 @@ from sklearn.utils.validation import (
 
 from . import _training, network
 from ._architecture import same_architecture, validate_architecture
-from ._checks import TrainingInterrupted, check_weight_sum
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
+from ._checks import TrainingInterrupted, check_weight_sum
 from ._heads import HEADS
 from ._input import flatten_images, resolve_image_shape
+from ._params import PARAMETER_CONSTRAINTS
 from ._resources import check_training_memory
 from ._summary import summarize
 from ._validation_set import check_split_weights, split_validation
-from ._params import PARAMETER_CONSTRAINTS
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
 
 # check_weight_sum reports all-zero weights in skconv's words on every

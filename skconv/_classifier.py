@@ -193,12 +193,14 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         X : array-like of shape (n_samples, n_features)
             As in :meth:`fit`.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix, as in :meth:`fit`.
         classes : array-like of shape (n_classes,), default=None
             Every class that will ever appear; required on the first call,
             optional (but checked) afterwards. With a multilabel indicator
             ``y`` the labels are its columns: ``classes`` may be left out,
             or must be ``range(n_labels)``.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss, as in :meth:`fit`.
 
         Returns
         -------
@@ -306,6 +308,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------
@@ -327,6 +330,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------
@@ -342,6 +346,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------
@@ -358,6 +363,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------
