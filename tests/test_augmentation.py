@@ -145,3 +145,11 @@ def test_the_same_stream_gives_the_same_batch():
     second = augmentation.augment(IMAGES, np.random.RandomState(8))
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, augmentation.augment(IMAGES, np.random.RandomState(9)))
+
+
+def test_float32_rotation_is_float64_rotation_to_float32_precision():
+    degrees, scales = RNG.uniform(-20, 20, 6), RNG.uniform(0.8, 1.2, 6)
+    exact = _transforms.rotate_and_zoom(IMAGES, degrees, scales)
+    fast = _transforms.rotate_and_zoom(IMAGES.astype(np.float32), degrees, scales)
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(fast, exact, atol=2e-5)
