@@ -3,7 +3,10 @@
 from ._classifier import ConvNetClassifier
 from ._regressor import ConvNetRegressor
 from ._summary import Summary
+from .augmentation import Augmentation
 
 __version__ = "0.2.0.dev0"
 
-__all__ = ["ConvNetClassifier", "ConvNetRegressor", "Summary", "__version__"]
+__all__ = [
+    "Augmentation", "ConvNetClassifier", "ConvNetRegressor", "Summary", "__version__",
+]

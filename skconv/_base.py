@@ -71,7 +71,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
         momentum=0.9, nesterovs_momentum=True, early_stopping=False,
         validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change=10, augmentation=None,
     ):
         self.image_shape = image_shape
         self.filters = filters
@@ -106,11 +106,20 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.augmentation = augmentation
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+    def __setstate__(self, state):
+        # A model saved before a hyperparameter existed gets its default,
+        # which reproduces how that release trained (``augmentation=None``).
+        super().__setstate__(state)
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if parameter.default is not parameter.empty and name not in self.__dict__:
+                setattr(self, name, parameter.default)
 
     # ------------------------------------------------------------------ fit
 
@@ -134,6 +143,8 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         if continuing and not same_architecture(checker, architecture, incremental):
             continuing = False  # warm_start with a new architecture: start afresh
         X, y, image_shape = checker._validate_input(X, y, reset=not continuing)
+        if self.augmentation is not None:
+            self.augmentation.check(image_shape)
         targets = checker._validate_targets(y, classes, incremental, continuing)
         validation = checker._validate_validation_set(*validation, targets, image_shape)
         if continuing:

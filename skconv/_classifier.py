@@ -94,7 +94,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
         momentum=0.9, nesterovs_momentum=True, early_stopping=False,
         validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-        n_iter_no_change=10, class_weight=None,
+        n_iter_no_change=10, augmentation=None, class_weight=None,
     ):
         super().__init__(
             image_shape=image_shape, filters=filters, kernel_size=kernel_size,
@@ -109,6 +109,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            augmentation=augmentation,
         )
         self.class_weight = class_weight
 

@@ -10,6 +10,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .activations import ACTIVATIONS
+from .augmentation import Augmentation
 from .optimizers import SOLVERS
 
 #: scikit-learn's ``_parameter_constraints`` of every shared hyperparameter.
@@ -47,6 +48,7 @@ PARAMETER_CONSTRAINTS = {
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "augmentation": [Augmentation, None],
 }
 
 #: The Parameters section (without ``class_weight``); format with ``score``
@@ -194,6 +196,12 @@ PARAMETERS = """\
 
     n_iter_no_change : int, default=10
         Epochs without ``tol`` improvement before training stops.
+
+    augmentation : :class:`~skconv.Augmentation` or None, default=None
+        Random transformations (shifts, flips, rotation, zoom, erasing,
+        noise) applied to every training mini-batch on the fly, never to
+        validation data or in prediction. None trains on the images as they
+        are.
 """
 
 #: Fitted attributes common to both estimators; format with ``score``.

@@ -172,7 +172,10 @@ def run_epoch(estimator, state, X, Y, sample_weight, callbacks):
         batch_weight = float(weights.sum())
         if batch_weight == 0:
             continue  # nothing to learn from; avoids 0 / 0
-        loss = train_step(estimator, state, X[idx], Y[idx], weights)
+        images = X[idx]
+        if estimator.augmentation is not None:
+            images = estimator.augmentation.augment(images, state.rng)
+        loss = train_step(estimator, state, images, Y[idx], weights)
         epoch_loss += loss * batch_weight / total_weight
         callbacks.on_batch_end(state.history.n_iter_ + 1, done, len(batches), loss)
     _check_finite_parameters(estimator, state)

@@ -24,6 +24,7 @@ import os
 
 from ._classifier import ConvNetClassifier
 from ._regressor import ConvNetRegressor
+from .augmentation import Augmentation
 from .layers import ACTIVATIONS, LAYERS
 from .optimizers import SOLVERS
 
@@ -33,7 +34,8 @@ __all__ = ["LEGACY_TYPE_NAMES", "trusted_types", "load", "loads"]
 # architecture: the estimators, and every entry of the tables its layers and
 # optimizer come from, so a new entry is trusted too.
 _TRUSTED_CLASSES = (
-    ConvNetClassifier, ConvNetRegressor, *LAYERS.values(), *SOLVERS.values()
+    ConvNetClassifier, ConvNetRegressor, Augmentation, *LAYERS.values(),
+    *SOLVERS.values()
 )
 
 #: Type names in skops files written by skconv 0.1.0, whose classes lived in

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skconv import ConvNetClassifier, ConvNetRegressor
+from skconv import Augmentation, ConvNetClassifier, ConvNetRegressor
 
 # Configurations checked besides the defaults: other depths, kernels,
 # paddings, solvers, schedules, activations and training options must keep
@@ -30,6 +30,10 @@ CONFIGURATIONS = [
     ConvNetClassifier(filters=(8,), pooling="avg", global_pooling=True),
     ConvNetClassifier(filters=(8,), batch_normalization=True),
     ConvNetClassifier(filters=(8,), dropout=0.2),
+    # The augmentation plumbing must keep the contract. Noise is the
+    # transformation that suits the checks' data (a row of a few pixels that
+    # are features, not an image: flipping or erasing them destroys them).
+    ConvNetClassifier(filters=(8,), augmentation=Augmentation(noise=0.05)),
     ConvNetRegressor(),
     ConvNetRegressor(filters=(8,), kernel_size=5, solver="sgd", learning_rate_init=0.01,
                      activation="tanh"),
@@ -54,6 +58,10 @@ ONE_MASK_PER_ROW = (
     "dropout draws one random mask per row: a row of weight k gets one mask, "
     "k repeated rows get k different masks"
 )
+AUGMENTATION_PER_ROW = (
+    "augmentation draws one random transformation per row: a row of weight k "
+    "is seen transformed once, k repeated rows k different ways"
+)
 
 
 def expected_failed_checks(estimator):
@@ -63,6 +71,7 @@ def expected_failed_checks(estimator):
             (estimator.early_stopping, RANDOM_VALIDATION_SPLIT),
             (estimator.batch_normalization, BATCH_STATISTICS),
             (estimator.dropout > 0, ONE_MASK_PER_ROW),
+            (estimator.augmentation is not None, AUGMENTATION_PER_ROW),
         ]
         if enabled
     ]
