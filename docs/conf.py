@@ -49,15 +49,11 @@ exclude_patterns = ["_build", "images", "auto_examples/*.ipynb", "auto_examples/
 # -- API pages ----------------------------------------------------------------
 autosummary_generate = True
 autosummary_ignore_module_all = False  # a module's page lists its __all__
-# A class page lists the members skconv defines (_templates/class.rst), its
-# base classes' included; scikit-learn's own
-# (get_params, score, metadata routing) are documented by scikit-learn, whose
-# cross-references would not resolve here.
-autodoc_default_options = {
-    "inherited-members": "BaseEstimator",
-    "exclude-members": "score, get_metadata_routing, set_fit_request, "
-    "set_partial_fit_request, set_score_request",
-}
+# Class pages list their members (_templates/class.rst): those skconv
+# defines, its base classes' included. scikit-learn's own (get_params, score,
+# metadata routing) are documented by scikit-learn, whose cross-references
+# would not resolve here.
+autodoc_default_options = {}
 autodoc_typehints = "none"  # the numpydoc sections say the types
 add_module_names = False
 

@@ -163,9 +163,10 @@ class Layer:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, *input_shape)
-            A batch of inputs (images are NCHW in meaning; a layer may keep
-            them in the channels-last memory layout of ``skconv._layout``).
+        X : ndarray of shape (n_samples, ...)
+            A batch of inputs, each of shape ``input_shape`` (images are
+            NCHW in meaning, possibly stored channels-last, see
+            ``skconv._layout``).
         training : bool, default=False
             True in a training pass: the layer keeps a cache for
             :meth:`backward` (and dropout drops). Inference keeps nothing,
@@ -173,8 +174,9 @@ class Layer:
 
         Returns
         -------
-        out : ndarray of shape (n_samples, *output_shape)
-            The output; for this base class, ``X`` itself.
+        out : ndarray of shape (n_samples, ...)
+            The output, each sample of shape ``output_shape(input_shape)``;
+            for this base class, ``X`` itself.
         """
         return X
 
@@ -186,7 +188,7 @@ class Layer:
 
         Parameters
         ----------
-        dout : ndarray of shape (n_samples, *output_shape)
+        dout : ndarray of shape (n_samples, ...)
             The gradient of the loss with respect to the layer's output.
         input_grad : bool, default=True
             Whether to compute the gradient with respect to the input; the
@@ -194,7 +196,7 @@ class Layer:
 
         Returns
         -------
-        dX : ndarray of shape (n_samples, *input_shape) or None
+        dX : ndarray of shape (n_samples, ...) or None
             The gradient with respect to the input (None if ``input_grad``
             is False); for this base class, ``dout`` itself.
         """
