@@ -86,6 +86,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": None,
     "remove_config_comments": True,
     "min_reported_time": 1,
+    "write_computation_times": False,
 }
 
 # -- HTML ---------------------------------------------------------------------

@@ -156,7 +156,7 @@ BAD = [
                  id="fit-negative-sample_weight_val"),
     # --------------------------------------------------------- sample weights
     pytest.param("fitted", lambda c: c.fit(X, Y, sample_weight=np.zeros(N)), V,
-                 r"sample_weight sums to 0: no sample would be learned from",
+                 r"sample_weight sums to zero: no sample would be learned from",
                  id="fit-sample_weight-all-zero"),
     pytest.param("fitted", lambda c: c.fit(X, Y, sample_weight=-np.ones(N)), V,
                  r"Negative values in data passed to `sample_weight`",
@@ -169,7 +169,7 @@ BAD = [
                  r"sample_weight.*(sum|too large)", id="fit-sample_weight-sum-overflows"),
     pytest.param("fitted",
                  lambda c: c.set_params(class_weight={k: 0.0 for k in range(10)}).fit(X, Y),
-                 V, r"sample weights times class_weight sums to 0", id="fit-class_weight-all-zero"),
+                 V, r"sample weights times class_weight sums to zero", id="fit-class_weight-all-zero"),
     pytest.param("fitted", lambda c: c.set_params(class_weight={0: -1.0}).fit(X, Y),
                  IPE, r"'class_weight' parameter .*non-negative", id="class_weight-negative"),
     pytest.param("fitted", lambda c: c.set_params(class_weight={0: np.nan}).fit(X, Y),

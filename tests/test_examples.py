@@ -7,6 +7,7 @@ optional dependency (the ``examples`` extra): without it these tests skip.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,16 @@ def test_fashion_example_without_data_exits_cleanly(tmp_path):
     assert FASHION_MISSING in result.stdout
     assert "apt-get install dataset-fashion-mnist" in result.stdout
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_demo_prints_the_held_out_accuracy_of_every_epoch(tmp_path):
+    """The README's demo: each epoch line shows the held-out score, and the last
+    one is the final held-out accuracy (the watched set does not change the model)."""
+    result = run_example(ROOT / "examples" / "digits_demo.py", tmp_path)
+    assert result.returncode == 0, result.stderr
+    epochs = re.findall(
+        r"^Epoch (\d+), loss = [\d.]+, validation score = ([\d.]+)", result.stdout, re.M
+    )
+    assert [int(epoch) for epoch, _ in epochs] == [1, 2, 3], result.stdout
+    final = re.search(r"ConvNetClassifier held-out accuracy: ([\d.]+)", result.stdout)
+    assert float(epochs[-1][1]) == pytest.approx(float(final.group(1)), abs=1e-4)
