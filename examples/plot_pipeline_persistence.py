@@ -98,15 +98,14 @@ folds = np.arange(1, len(cv_scores) + 1)
 # by less than a percent, which each bar's label gives in figures.
 bars = ax1.bar(folds, cv_scores, color="tab:blue")
 ax1.bar_label(bars, fmt="%.3f", padding=2)
-ax1.axhline(cv_scores.mean(), color="black", linestyle="--",
-            label=f"mean {cv_scores.mean():.3f} ± {cv_scores.std():.3f}")
+ax1.axhline(cv_scores.mean(), color="black", linestyle="--")
 ax1.set_ylim(0.0, 1.12)
 ax1.set_yticks(np.linspace(0, 1, 6))
 ax1.set_xticks(folds)
 ax1.set_xlabel("fold")
 ax1.set_ylabel("accuracy")
-ax1.set_title("cross_val_score of MinMaxScaler + ConvNetClassifier")
-ax1.legend(loc="lower right")
+ax1.set_title("cross_val_score of MinMaxScaler + ConvNetClassifier\n"
+              f"mean (dashed) {cv_scores.mean():.3f} ± {cv_scores.std():.3f}")
 
 ax2.plot([0, 1], [0, 1], color="lightgray", linewidth=3, zorder=0)
 ax2.scatter(proba.ravel(), proba_reloaded.ravel(), s=6, alpha=0.5)
