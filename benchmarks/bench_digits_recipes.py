@@ -44,6 +44,41 @@ RECIPES = {
         augmentation=Augmentation(shift=1, rotation=10, zoom=0.1),
         batch_normalization=True, learning_rate="cosine", max_iter=60,
         random_state=0),
+    "bn_dropout": lambda: ConvNetClassifier(
+        augmentation=Augmentation(shift=1), batch_normalization=True, dropout=0.3,
+        learning_rate="cosine", max_iter=40, random_state=0),
+    "kernel5": lambda: ConvNetClassifier(
+        kernel_size=5, augmentation=Augmentation(shift=1),
+        learning_rate="cosine", max_iter=40, random_state=0),
+    "wide_dropout": lambda: ConvNetClassifier(
+        filters=(64, 128), hidden_layer_sizes=(256,), dropout=0.5,
+        augmentation=Augmentation(shift=1), learning_rate="cosine", max_iter=40,
+        random_state=0),
+    "augmented_bn_dropout": lambda: ConvNetClassifier(
+        augmentation=Augmentation(shift=1, rotation=10, zoom=0.1),
+        batch_normalization=True, dropout=0.2, learning_rate="cosine", max_iter=60,
+        random_state=0),
+    "stronger_bn": lambda: ConvNetClassifier(
+        augmentation=Augmentation(shift=1, rotation=15, zoom=0.15),
+        batch_normalization=True, learning_rate="cosine", max_iter=60,
+        random_state=0),
+    "augmented_bn_erasing": lambda: ConvNetClassifier(
+        augmentation=Augmentation(shift=1, rotation=10, zoom=0.1, erasing=0.25,
+                                  erasing_area=(0.02, 0.1)),
+        batch_normalization=True, learning_rate="cosine", max_iter=60,
+        random_state=0),
+    "nopool_bn": lambda: ConvNetClassifier(
+        pool_size=1, augmentation=Augmentation(shift=1, rotation=10, zoom=0.1),
+        batch_normalization=True, learning_rate="cosine", max_iter=60,
+        random_state=0),
+    "augmented_bn_seed1": lambda: ConvNetClassifier(
+        augmentation=Augmentation(shift=1, rotation=10, zoom=0.1),
+        batch_normalization=True, learning_rate="cosine", max_iter=60,
+        random_state=1),
+    "augmented_bn_smoothing": lambda: ConvNetClassifier(
+        augmentation=Augmentation(shift=1, rotation=10, zoom=0.1),
+        batch_normalization=True, learning_rate="cosine", max_iter=60,
+        label_smoothing=0.1, random_state=0),
 }
 
 

@@ -10,6 +10,8 @@ adds only what differs, through these hooks:
   (``classes_``, ``n_outputs_``, ``out_activation_`` -- the output head);
 * ``_encode_targets(y, targets, dtype)``: the ``(n_samples, n_outputs)``
   matrix the head's loss compares with the outputs;
+* ``_training_targets(Y, targets)``: the training set's targets as the loss
+  sees them (the classifier's ``label_smoothing``);
 * ``_strata(y, targets)``: what the early-stopping split stratifies by;
 * ``_validation_score(head, outputs, Y, sample_weight)``: the metric that
   ``validation_scores_`` records and early stopping watches;
@@ -221,7 +223,11 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             check_split_weights(sample_weight, val_set[2], self.validation_fraction)
         else:
             val_set = None
-        return (images, Y, sample_weight), val_set
+        return (images, self._training_targets(Y, targets), sample_weight), val_set
+
+    def _training_targets(self, Y, targets):
+        """The encoded targets the training loss compares with (hook)."""
+        return Y
 
     def _initialize(self, plan, image_shape, targets, dtype):
         """A new training state: the planned layers built, optimizer, history."""

@@ -1,8 +1,10 @@
 """ConvNetClassifier: classes, binary, multiclass and multilabel, on the shared engine."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
@@ -47,6 +49,14 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         weights; "balanced" uses ``n_samples / (n_classes * count)``. Not
         for multilabel targets.
 
+    label_smoothing : float, default=0.0
+        Softens the training targets, as Keras' and PyTorch's
+        ``label_smoothing``: a one-hot target becomes ``(1 - label_smoothing)
+        * one_hot + label_smoothing / n_classes``, and a 0/1 target of a
+        logistic output (binary, multilabel) moves towards 0.5 by
+        ``label_smoothing / 2``. Validation losses and scores use the true
+        labels. In [0, 1).
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -83,6 +93,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
     _parameter_constraints: dict = {
         **BaseConvNet._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -95,6 +106,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         momentum=0.9, nesterovs_momentum=True, early_stopping=False,
         validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
         n_iter_no_change=10, augmentation=None, class_weight=None,
+        label_smoothing=0.0,
     ):
         super().__init__(
             image_shape=image_shape, filters=filters, kernel_size=kernel_size,
@@ -112,6 +124,7 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
             augmentation=augmentation,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -277,6 +290,15 @@ class ConvNetClassifier(ClassifierMixin, BaseConvNet):
         if targets["_target_type"] == "binary":
             return codes.astype(dtype).reshape(-1, 1)
         return np.eye(len(targets["classes_"]), dtype=dtype)[codes]
+
+    def _training_targets(self, Y, targets):
+        """The encoded training targets, smoothed by ``label_smoothing``."""
+        if not self.label_smoothing:
+            return Y
+        # Softmax rows spread over the classes, logistic columns over {0, 1}.
+        n_values = Y.shape[1] if targets["out_activation_"] == "softmax" else 2
+        return (1 - self.label_smoothing) * Y + Y.dtype.type(
+            self.label_smoothing / n_values)
 
     def _strata(self, y, targets):
         if targets["_target_type"] == MULTILABEL:

@@ -109,6 +109,7 @@ def test_examples_are_found():
         "plot_pipeline_persistence.py",
         "plot_fashion_mnist.py",
         "plot_image_regression.py",
+        "plot_augmentation.py",
     } <= names
 
 
