@@ -320,6 +320,10 @@ BAD = [
     param_case("class_weight-str", {"class_weight": "auto"},
                r"'class_weight' parameter .*'balanced'"),
     param_case("class_weight-list", {"class_weight": [1.0, 2.0]}, r"'class_weight' parameter"),
+    param_case("augmentation-str", {"augmentation": "flip"},
+               r"'augmentation' parameter .*Augmentation"),
+    param_case("label_smoothing-one", {"label_smoothing": 1.0},
+               r"'label_smoothing' parameter .* \[0.0, 1.0\)"),
 ]
 
 
