@@ -39,9 +39,9 @@ def latest(session):
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", *session.posargs)
 
 
-@nox.session(python="3.11")
+@nox.session
 def docs(session):
-    """The documentation, with warnings as errors and the gallery in quick mode."""
+    """The documentation (with nox's own Python), warnings as errors, the gallery in quick mode."""
     session.install(".[docs]")
     out = session.posargs[0] if session.posargs else "docs/_build/html"
     session.run("python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", out)

@@ -48,7 +48,7 @@ CONFIGURATIONS = [
 # not depend on how long a network trains, and these fits were 90% of the
 # suite's mini-batches. 30 epochs are enough for every check's score
 # threshold (15 are not: check_regressors_train fails with early stopping).
-SHORT = 30
+SHORT = 20
 
 
 def trains_short(estimator):

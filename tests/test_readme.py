@@ -7,6 +7,8 @@ output they show must be the output they give. A block that needs something
 optional says so by what it imports; it then skips only when that is absent
 (an extra, scikit-learn's callbacks before 1.9, the Fashion-MNIST files).
 The snippets run in a temporary folder (the persistence snippet writes a file).
+Under pytest-xdist they stay on one worker (``xdist_group``); a test run on
+its own first runs the blocks above it.
 """
 
 import doctest
@@ -37,6 +39,7 @@ def python_blocks():
 
 
 BLOCKS = python_blocks()
+pytestmark = pytest.mark.xdist_group("readme")
 
 #: What a block needs, by a string in it: (is it there?, reason to skip).
 NEEDS = {
@@ -55,35 +58,59 @@ NEEDS = {
 }
 
 
+def missing_need(code):
+    """Why ``code`` cannot run here, or None."""
+    for needle, (available, reason) in NEEDS.items():
+        if needle in code and not available():
+            return reason
+    return None
+
+
 @pytest.fixture(scope="module")
-def namespace(tmp_path_factory):
-    """The one session the snippets share, and a folder to run them in."""
-    return {"__name__": "__readme__"}, tmp_path_factory.mktemp("readme")
+def session(tmp_path_factory):
+    """The one Python session the snippets share, the folder they run in, and
+    the names after each block that ran (by its index)."""
+    return {"names": {"__name__": "__readme__"},
+            "folder": tmp_path_factory.mktemp("readme"), "after": {}, "skipped": set()}
 
 
-#: The session's names after each block, by the block's test id.
-AFTER = {}
+def run_block(index, session):
+    """Run block ``index`` in the session; the reason it cannot run, or None."""
+    code = BLOCKS[index].values[0]
+    reason = missing_need(code)
+    if reason is None:
+        names = session["names"]
+        with warnings.catch_warnings():
+            # The snippets train for a few epochs on purpose.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if code.lstrip().startswith(">>>"):
+                run_as_doctest(code, names)
+            else:
+                exec(compile(code, str(README), "exec"), names)  # noqa: S102 (the point)
+        session["after"][index] = dict(names)
+    return reason
+
+
+def run_blocks_up_to(index, session, monkeypatch):
+    """Run the blocks above ``index`` that this process has not run (under
+    pytest-xdist another worker may have run them), then ``index`` itself."""
+    monkeypatch.chdir(session["folder"])
+    for earlier in range(index):
+        done = session["after"].keys() | session["skipped"]
+        if earlier not in done and run_block(earlier, session) is not None:
+            session["skipped"].add(earlier)
+    return run_block(index, session)
 
 
 def test_readme_has_snippets():
     assert len(BLOCKS) >= 8
 
 
-@pytest.mark.parametrize("code", BLOCKS)
-def test_readme_snippet_runs(code, namespace, monkeypatch, request):
-    for needle, (available, reason) in NEEDS.items():
-        if needle in code and not available():
-            pytest.skip(reason)
-    names, folder = namespace
-    monkeypatch.chdir(folder)
-    with warnings.catch_warnings():
-        # The snippets train for a few epochs on purpose.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        if code.lstrip().startswith(">>>"):
-            run_as_doctest(code, names)
-        else:
-            exec(compile(code, str(README), "exec"), names)  # noqa: S102 (the point)
-    AFTER[request.node.callspec.id] = dict(names)
+@pytest.mark.parametrize("index", range(len(BLOCKS)), ids=[b.id for b in BLOCKS])
+def test_readme_snippet_runs(index, session, monkeypatch):
+    reason = run_blocks_up_to(index, session, monkeypatch)
+    if reason is not None:
+        pytest.skip(reason)
 
 
 def run_as_doctest(code, names):
@@ -94,17 +121,16 @@ def run_as_doctest(code, names):
     assert runner.failures == 0, "".join(output)
 
 
-
-def test_quick_start_shows_the_defaults_learning_the_digits():
+def test_quick_start_shows_the_defaults_learning_the_digits(session, monkeypatch):
     """The quick start fits the default configuration on three quarters of the
     digits (the suite's one fit of the defaults on real images): it must reach
     the accuracy a user is promised on the quarter held out, stopped by its
     tolerance before max_iter."""
     from skconv import ConvNetClassifier
 
-    quick_start = AFTER.get(BLOCKS[0].id)
-    if quick_start is None:
-        pytest.skip("the quick-start snippet did not run (see its own test)")
+    if 0 not in session["after"]:
+        run_blocks_up_to(0, session, monkeypatch)
+    quick_start = session["after"][0]
     clf, X_test, y_test = (quick_start[name] for name in ("clf", "X_test", "y_test"))
     assert clf.get_params() == ConvNetClassifier(random_state=0).get_params()
     assert len(X_test) == 450  # a stratified quarter of the 1,797 digits
