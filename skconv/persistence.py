@@ -71,7 +71,7 @@ def trusted_types():
     --------
     >>> from skconv.persistence import trusted_types
     >>> trusted_types()[:3]
-    ['skconv._classifier.ConvNetClassifier', 'skconv._regressor.ConvNetRegressor', 'skconv.layers.conv.Conv2D']
+    ['skconv._classifier.ConvNetClassifier', 'skconv._regressor.ConvNetRegressor', 'skconv.augmentation.Augmentation']
     >>> "skconv.optimizers.Adam" in trusted_types()
     True
     >>> "skconv.layers.Conv2D" in trusted_types()  # the name in 0.1.0 files

@@ -321,6 +321,12 @@ BAD = [
     param_case("class_weight-str", {"class_weight": "auto"},
                r"'class_weight' parameter .*'balanced'"),
     param_case("class_weight-list", {"class_weight": [1.0, 2.0]}, r"'class_weight' parameter"),
+    param_case("augmentation-dict", {"augmentation": {"shift": 1}},
+               r"'augmentation' parameter .*Augmentation"),
+    param_case("label_smoothing-one", {"label_smoothing": 1.0},
+               r"'label_smoothing' parameter"),
+    param_case("label_smoothing-str", {"label_smoothing": "x"},
+               r"'label_smoothing' parameter"),
 ]
 
 
