@@ -43,7 +43,8 @@ ALIASES = {
 
 #: Options each estimator's converter accepts, with their allowed values.
 OPTIONS = {
-    ConvNetClassifier: {"zipmap": [True, False, "columns"], "transform": [False, True]},
+    ConvNetClassifier: {"zipmap": [True, False, "columns"], "nocl": [False, True],
+                        "transform": [False, True]},
     ConvNetRegressor: {"transform": [False, True]},
 }
 
@@ -85,9 +86,26 @@ def _model_dtype(model):
 
 
 def _options(scope, model):
-    defaults = {"zipmap": True, "transform": False} if type(model) in (
-        ConvNetClassifier,) else {"transform": False}
+    defaults = {"transform": False}
+    if isinstance(model, ConvNetClassifier):
+        defaults.update(zipmap=True, nocl=False)
     return scope.get_options(model, defaults)
+
+
+def _labels(scope, model):
+    """The label output's values: ``classes_``, or their indices with ``nocl``.
+
+    ZipMap's keys are int64 or strings: with ``zipmap``, float and boolean
+    classes (integers in value: scikit-learn refuses others) become int64,
+    as skl2onnx makes them.
+    """
+    options = _options(scope, model)
+    if options["nocl"]:
+        return np.arange(len(model.classes_), dtype=np.int64)
+    labels = label_values(model.classes_)
+    if options["zipmap"] and labels.dtype.kind in "fb":
+        return labels.astype(np.int64)
+    return labels
 
 
 # -------------------------------------------------------------- parsers
@@ -146,7 +164,7 @@ def calculate_shapes(operator):
     if not isinstance(model, ConvNetClassifier):
         operator.outputs[0].type = TENSOR_TYPES[dtype]([n, model.n_outputs_])
         return
-    labels = label_values(model.classes_)
+    labels = _labels(operator.scope_inst, model)
     multilabel = model._target_type == MULTILABEL
     label_dtype = np.dtype(np.int64) if multilabel else labels.dtype
     operator.outputs[0].type = TENSOR_TYPES[label_dtype](
@@ -166,23 +184,23 @@ def _network(graph, model, x, n_layers=None):
     return convert_layers(graph, model.layers_[:n_layers], x, model.image_shape_)
 
 
-def _binary(graph, logits, classes):
+def _binary(graph, logits, labels):
     # One logit z, the log-odds of classes_[1]: sigmoid(-z) and sigmoid(z).
     negative = graph.op("Sigmoid", [graph.op("Neg", [logits])])
     proba = graph.op("Concat", [negative, graph.op("Sigmoid", [logits])], axis=1)
     positive = graph.op("Greater", [logits, graph.weights(0, "zero")])
     codes = graph.op("Reshape", [graph.op("Cast", [positive], to=7),  # INT64
                                  graph.ints([-1], "flat")])
-    return graph.op("Gather", [classes, codes], axis=0), proba
+    return graph.op("Gather", [graph.constant(labels, "classes"), codes], axis=0), proba
 
 
-def _multiclass(graph, logits, classes):
+def _multiclass(graph, logits, labels):
     proba = graph.op("Softmax", [logits], axis=1)
     codes = graph.op("ArgMax", [logits], axis=1, keepdims=0)
-    return graph.op("Gather", [classes, codes], axis=0), proba
+    return graph.op("Gather", [graph.constant(labels, "classes"), codes], axis=0), proba
 
 
-def _multilabel(graph, logits, classes):
+def _multilabel(graph, logits, labels):
     positive = graph.op("Greater", [logits, graph.weights(0, "zero")])
     return graph.op("Cast", [positive], to=7), graph.op("Sigmoid", [logits])  # INT64
 
@@ -199,8 +217,8 @@ def convert_classifier(scope, operator, container):
         features = _network(graph, model, x, n_layers=-1)
         graph.op("Identity", [features], output=operator.outputs[0].full_name)
         return
-    classes = graph.constant(label_values(model.classes_), "classes")
-    label, proba = HEADS[model._target_type](graph, _network(graph, model, x), classes)
+    label, proba = HEADS[model._target_type](graph, _network(graph, model, x),
+                                             _labels(scope, model))
     graph.op("Identity", [label], output=operator.outputs[0].full_name)
     proba_type = operator.outputs[1].type
     if isinstance(proba_type, FloatTensorType) and graph.dtype != np.float32:
