@@ -29,8 +29,8 @@ def _data(n=60, shape=(1, 8, 8), seed=0, n_classes=3):
 
 
 def _fit(Estimator, X, y, **params):
-    settings = dict(filters=(3, 4), hidden_layer_sizes=(6,), max_iter=3,
-                    learning_rate_init=0.01, random_state=0)
+    settings = {"filters": (3, 4), "hidden_layer_sizes": (6,), "max_iter": 3,
+                    "learning_rate_init": 0.01, "random_state": 0}
     return Estimator(**{**settings, **params}).fit(X, y)
 
 
@@ -139,14 +139,14 @@ def _numerical_saliency(output, X, h=1e-6):
 
 
 ARCHITECTURES = {
-    "tanh-avg": dict(activation="tanh", pooling="avg"),
-    "bn-dropout-logistic": dict(activation="logistic", batch_normalization=True,
-                                dropout=0.4),
-    "relu-max": dict(),
-    "valid-even-strided": dict(padding="valid", kernel_size=(2, 1), stride=2,
-                               activation="tanh"),
-    "same-even-global": dict(kernel_size=4, global_pooling=True, activation="tanh"),
-    "dense-only": dict(filters=(), hidden_layer_sizes=(5, 4), activation="tanh"),
+    "tanh-avg": {"activation": "tanh", "pooling": "avg"},
+    "bn-dropout-logistic": {"activation": "logistic", "batch_normalization": True,
+                                "dropout": 0.4},
+    "relu-max": {},
+    "valid-even-strided": {"padding": "valid", "kernel_size": (2, 1), "stride": 2,
+                               "activation": "tanh"},
+    "same-even-global": {"kernel_size": 4, "global_pooling": True, "activation": "tanh"},
+    "dense-only": {"filters": (), "hidden_layer_sizes": (5, 4), "activation": "tanh"},
 }
 
 
@@ -204,7 +204,7 @@ def test_regressor_saliency_per_output_column():
     reg = _fit(ConvNetRegressor, X, Y, activation="tanh", batch_normalization=True)
     x = X[:3]
     for column in (0, 1):
-        expected = _numerical_saliency(lambda Z: reg.predict(Z)[:, column], x)
+        expected = _numerical_saliency(lambda Z, c=column: reg.predict(Z)[:, c], x)
         np.testing.assert_allclose(saliency(reg, x, target=column), expected, rtol=1e-5,
                                    atol=1e-8)
     with pytest.raises(ValueError, match="has 2 outputs: pass target"):

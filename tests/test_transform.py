@@ -24,8 +24,8 @@ def quiet_convergence():
 
 
 def _fit(Estimator, X, y, **params):
-    settings = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=3,
-                    learning_rate_init=0.01, random_state=0)
+    settings = {"filters": (4,), "hidden_layer_sizes": (16,), "max_iter": 3,
+                    "learning_rate_init": 0.01, "random_state": 0}
     return Estimator(**{**settings, **params}).fit(X, y)
 
 
@@ -53,9 +53,9 @@ def test_transform_uses_inference_semantics_with_batch_norm_and_dropout(digits):
 
 
 @pytest.mark.parametrize("params, width", [
-    (dict(hidden_layer_sizes=()), 4 * 4 * 4),  # the flattened maps of the last block
-    (dict(hidden_layer_sizes=(), global_pooling=True), 4),  # their channel means
-    (dict(filters=(), hidden_layer_sizes=()), 64),  # X itself
+    ({"hidden_layer_sizes": ()}, 4 * 4 * 4),  # the flattened maps of the last block
+    ({"hidden_layer_sizes": (), "global_pooling": True}, 4),  # their channel means
+    ({"filters": (), "hidden_layer_sizes": ()}, 64),  # X itself
 ])
 def test_transform_without_hidden_layers(digits, params, width):
     X, y = digits

@@ -27,6 +27,7 @@ from skl2onnx.common.data_types import (
     FloatTensorType,
     Int64TensorType,
     StringTensorType,
+    guess_proto_type,
     guess_tensor_type,
 )
 
@@ -169,9 +170,19 @@ def calculate_shapes(operator):
     label_dtype = np.dtype(np.int64) if multilabel else labels.dtype
     operator.outputs[0].type = TENSOR_TYPES[label_dtype](
         [n, len(labels)] if multilabel else [n])
-    # ONNX's ZipMap takes float32 probabilities only.
-    proba_dtype = np.dtype(np.float32) if options["zipmap"] else dtype
-    operator.outputs[1].type = TENSOR_TYPES[proba_dtype]([n, len(labels)])
+    operator.outputs[1].type = _probability_type(options["zipmap"], dtype,
+                                                 operator.outputs[1].type)([n, len(labels)])
+
+
+def _probability_type(zipmap, dtype, declared):
+    """The type of the probabilities: the model's dtype, or what zipmap needs.
+
+    ONNX's ZipMap takes float32 only; zipmap="columns" slices the tensor
+    into outputs that skl2onnx has declared with the input's type.
+    """
+    if zipmap == "columns":
+        return type(declared)
+    return FloatTensorType if zipmap else TENSOR_TYPES[dtype]
 
 
 # -------------------------------------------------------------- converters
@@ -220,9 +231,9 @@ def convert_classifier(scope, operator, container):
     label, proba = HEADS[model._target_type](graph, _network(graph, model, x),
                                              _labels(scope, model))
     graph.op("Identity", [label], output=operator.outputs[0].full_name)
-    proba_type = operator.outputs[1].type
-    if isinstance(proba_type, FloatTensorType) and graph.dtype != np.float32:
-        graph.op("Cast", [proba], output=operator.outputs[1].full_name, to=1)  # FLOAT
+    proba_type = guess_proto_type(operator.outputs[1].type)
+    if proba_type != graph.proto:  # see _probability_type
+        graph.op("Cast", [proba], output=operator.outputs[1].full_name, to=proba_type)
     else:
         graph.op("Identity", [proba], output=operator.outputs[1].full_name)
 

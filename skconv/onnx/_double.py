@@ -30,7 +30,7 @@ def _windows(graph, x, window, stride, out_shape):
 
 def conv_by_matmul(graph, layer, x, shape):
     """``Conv2D`` as zero padding, im2col by slices and one matrix product."""
-    channels, height, width = shape
+    _, height, width = shape
     ((top, bottom), (left, right)), out_shape = layer.geometry(height, width)
     if top or bottom or left or right:
         x = graph.op("Pad", [x, graph.ints([0, 0, top, left, 0, 0, bottom, right],
@@ -48,7 +48,6 @@ def conv_by_matmul(graph, layer, x, shape):
 
 def avg_pool_by_slices(graph, layer, x, shape):
     """``AvgPool2D`` as the sum of the window offsets' slices, divided."""
-    _, height, width = shape
     out_shape = layer.output_shape(shape)[1:]
     windows = _windows(graph, x, layer.pool_size, layer.stride, out_shape)
     total = graph.op("Sum", windows) if len(windows) > 1 else windows[0]

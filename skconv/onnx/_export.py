@@ -1,12 +1,12 @@
 """``to_onnx``: checks, skconv's default options, and errors that name the step."""
 
 import numpy as np
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
-from skl2onnx import convert_sklearn
-from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
 from .._base import BaseConvNet
 from .._classifier import ConvNetClassifier
@@ -58,8 +58,14 @@ def check_fitted(model):
 def check_sample(model, X_sample):
     """``X_sample`` as a float32 or float64 2-D array of the model's width."""
     X_sample, _ = flatten_images(X_sample)
-    X_sample = check_array(X_sample, dtype=(np.float64, np.float32),
-                           input_name="X_sample")
+    try:
+        X_sample = check_array(X_sample, dtype=(np.float64, np.float32),
+                               input_name="X_sample")
+    except ValueError as exc:
+        raise ValueError(
+            "X_sample must hold rows of shape (n_samples, n_features) or images "
+            f"(n_samples, [channels,] height, width): {exc}"
+        ) from exc
     expected = getattr(model, "n_features_in_", None)
     if expected is not None and X_sample.shape[1] != expected:
         raise ValueError(
@@ -117,6 +123,6 @@ def failing_step(pipeline, initial_types, target_opset, options):
             convert_sklearn(prefix, initial_types=initial_types,
                             target_opset=target_opset,
                             options=default_options(prefix, options))
-        except Exception:
+        except Exception:  # noqa: BLE001 (whatever skl2onnx raises: this step fails)
             return pipeline.steps[k - 1]
     return pipeline.steps[-1]
