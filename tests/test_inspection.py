@@ -283,3 +283,18 @@ def test_saliency_while_other_threads_predict(two_blocks):
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+@pytest.mark.parametrize("file_name", ["clf_f32.pkl", "binary_avg_f64.pkl"])
+def test_models_saved_by_0_1_transform_and_look_inside(file_name):
+    import pathlib
+
+    path = pathlib.Path(__file__).parent / "fixtures" / "v0_1_0" / file_name
+    with open(path, "rb") as file:
+        clf = pickle.load(file)
+    X = np.random.RandomState(0).uniform(size=(5, 64)).astype(clf._dtype())
+    images = X.reshape(-1, *clf.image_shape_)
+    np.testing.assert_array_equal(clf.transform(X), forward(clf.layers_[:-1], images))
+    assert list(feature_maps(clf, X)) == ["block_0", "block_1"][: len(clf.filters)]
+    gradient = saliency(clf, X)
+    assert gradient.shape == X.shape and np.isfinite(gradient).all()

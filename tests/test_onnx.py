@@ -308,3 +308,20 @@ def test_bad_x_sample_and_opset_are_refused(images):
         to_onnx(clf, X[:1], target_opset=12)
     to_onnx(clf, X[:1])
     assert pickle.dumps(clf) == before
+
+
+@pytest.mark.parametrize("file_name", ["clf_f32.pkl", "pipe_bn_f64.joblib"])
+def test_models_saved_by_0_1_export(file_name):
+    import pathlib
+
+    import joblib
+
+    path = pathlib.Path(__file__).parent / "fixtures" / "v0_1_0" / file_name
+    model = joblib.load(path)
+    X = np.random.RandomState(0).uniform(size=(20, 64))
+    cnn = model[-1] if hasattr(model, "steps") else model
+    X = X.astype(cnn._dtype())
+    outputs = run(to_onnx(model, X[:1]), X)
+    np.testing.assert_array_equal(outputs["label"], model.predict(X))
+    np.testing.assert_allclose(outputs["probabilities"], model.predict_proba(X),
+                               atol=1e-5 if cnn._dtype() == np.float32 else 1e-12)
