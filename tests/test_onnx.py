@@ -193,6 +193,13 @@ def test_zipmap_is_honoured(images, dtype):
                                atol=1e-6)
 
 
+def test_zipmap_given_for_the_pipeline_reaches_its_classifier(images):
+    X, y = images
+    pipe = make_pipeline(StandardScaler(), _small()).fit(X, y)
+    outputs = run(to_onnx(pipe, X[:1], options={id(pipe): {"zipmap": True}}), X)
+    assert list(outputs) == ["output_label", "output_probability"]
+
+
 def test_nocl_gives_class_indices(images):
     X, codes = images
     clf = _small().fit(X, np.array(["a", "b", "c"])[codes])

@@ -16,35 +16,38 @@ from .._input import flatten_images
 INPUT_TYPES = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}
 
 
-def leaf_steps(model, name=None, final=True):
-    """``(name, estimator, final)`` for every estimator inside ``model``.
+def leaf_steps(model, name=None, final=True, parents=()):
+    """``(name, estimator, final, parents)`` for every estimator inside ``model``.
 
     ``final`` is True for an estimator whose outputs are the model's outputs
-    (the last step of a pipeline), False for one feeding other steps.
+    (the last step of a pipeline), False for one feeding other steps;
+    ``parents`` are the pipelines and unions around it, outermost first.
     Names join nested names with ``__``, as ``set_params`` does.
     """
     def child(sub):
         return sub if name is None else f"{name}__{sub}"
 
+    inside = (*parents, model)
     if isinstance(model, Pipeline):
         steps = [(n, s) for n, s in model.steps if s not in (None, "passthrough")]
         for i, (sub, step) in enumerate(steps):
-            yield from leaf_steps(step, child(sub), final and i == len(steps) - 1)
+            yield from leaf_steps(step, child(sub), final and i == len(steps) - 1,
+                                  inside)
     elif isinstance(model, FeatureUnion):
         for sub, step in model.transformer_list:
             if step not in (None, "drop", "passthrough"):
-                yield from leaf_steps(step, child(sub), False)
+                yield from leaf_steps(step, child(sub), False, inside)
     elif isinstance(model, ColumnTransformer):
         for sub, step, _ in getattr(model, "transformers_", model.transformers):
             if step not in ("drop", "passthrough"):
-                yield from leaf_steps(step, child(sub), False)
+                yield from leaf_steps(step, child(sub), False, inside)
     else:
-        yield name, model, final
+        yield name, model, final, parents
 
 
 def check_fitted(model):
     """sklearn's NotFittedError, naming the step, unless every step is fitted."""
-    for name, step, _ in leaf_steps(model):
+    for name, step, _, _ in leaf_steps(model):
         try:
             check_is_fitted(step)
         except NotFittedError as exc:
@@ -82,13 +85,17 @@ def default_options(model, options):
     A classifier whose outputs are the model's gives plain tensors
     (``zipmap=False``) and a skconv step feeding another step its
     ``transform`` output, unless ``options`` says otherwise for it (by
-    ``id`` or by type).
+    ``id`` or by type), or for a pipeline around it (skl2onnx passes a
+    pipeline's ``zipmap`` on to its classifiers).
     """
     merged = {key: dict(value) for key, value in (options or {}).items()}
-    for _, step, final in leaf_steps(model):
+    for _, step, final, parents in leaf_steps(model):
         if not isinstance(step, BaseConvNet):
             continue
-        given = {**merged.get(type(step), {}), **merged.get(id(step), {})}
+        given = {}
+        for owner in (*parents, step):
+            given.update(merged.get(type(owner), {}))
+            given.update(merged.get(id(owner), {}))
         defaults = {"transform": not final}
         if isinstance(step, ConvNetClassifier) and final:
             defaults["zipmap"] = False
