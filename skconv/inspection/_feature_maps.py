@@ -47,6 +47,10 @@ def feature_maps(estimator, X, layers=None):
     ValueError
         If an entry of ``layers`` names no layer, or ``layers`` is None for
         a network without convolutions.
+    TypeError
+        If ``estimator`` is not a skconv estimator (a pipeline, say).
+    sklearn.exceptions.NotFittedError
+        If it is not fitted.
 
     See Also
     --------

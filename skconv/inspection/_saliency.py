@@ -176,6 +176,10 @@ def saliency(estimator, X, target=None):
     ValueError
         If ``target`` is not a class (classifier) or not an output column
         (regressor), or is None for a regressor with several outputs.
+    TypeError
+        If ``estimator`` is not a skconv estimator (a pipeline, say).
+    sklearn.exceptions.NotFittedError
+        If it is not fitted.
 
     Examples
     --------
