@@ -28,7 +28,6 @@ from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
     check_consistent_length,
-    check_is_fitted,
     check_random_state,
     validate_data,
 )
@@ -38,6 +37,7 @@ from ._architecture import same_architecture, validate_architecture
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
 from ._checks import TrainingInterrupted, check_weight_sum
 from ._heads import HEADS
+from ._inference import inference_input
 from ._input import flatten_images, resolve_image_shape
 from ._params import PARAMETER_CONSTRAINTS
 from ._resources import check_training_memory
@@ -328,14 +328,14 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
 
     def _forward(self, X, n_layers=None):
-        """Outputs of the last layer (or of ``layers_[:n_layers]``) for ``X``,
-        and the model that computed them.
+        """Outputs of ``layers_[:n_layers]`` (all by default) for ``X``, and the
+        model that computed them.
 
         The model is a shallow snapshot of this one: a refit committing in
         another thread cannot mix its attributes with the ones read here.
         Outputs are computed in chunks within ``working_memory``.
         """
-        images, model = self._inference_input(X)
+        images, model = inference_input(self, X)
         layers = model.layers_[:n_layers]
         dtype = model._dtype()
         outputs = network.forward_in_chunks(
@@ -351,18 +351,6 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
                 "large for this model. Scale X as it was scaled for fit."
             )
         return outputs, model
-
-    def _inference_input(self, X):
-        """``X`` checked and shaped ``(n, C, H, W)``, and a snapshot of the model.
-
-        Shared by prediction and :mod:`skconv.inspection`; reads, never writes.
-        """
-        model = copy.copy(self)
-        check_is_fitted(model)
-        X, shape_from_X = flatten_images(X)
-        X = validate_data(model, X, reset=False, dtype=(np.float64, np.float32))
-        model._check_image_shape(shape_from_X)
-        return X.reshape((-1,) + model.image_shape_), model
 
     def _dtype(self):
         """The dtype of the fitted parameters, which inference computes in."""

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._inference import inference_input
 from ._names import check_estimator, resolve_layers
 
 
@@ -9,7 +10,7 @@ def fitted_snapshot(estimator, X, function):
     """``(images, model)``: ``X`` checked by the estimator as ``predict`` checks
     it, and a snapshot of the model; a clear error for other estimators."""
     check_estimator(estimator, function)
-    return estimator._inference_input(X)
+    return inference_input(estimator, X)
 
 
 def feature_maps(estimator, X, layers=None):
