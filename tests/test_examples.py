@@ -18,6 +18,8 @@ pytest.importorskip("matplotlib")
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
 FASHION_MISSING = "Fashion-MNIST is not installed"
+#: What an example prints when its data or an optional extra is absent.
+SKIPPING = "is not installed, skipping this example"
 
 
 def run_example(script, output, **extra_env):
@@ -57,6 +59,8 @@ def test_examples_are_found():
         "plot_fashion_mnist.py",
         "plot_image_regression.py",
         "plot_augmentation.py",
+        "plot_fashion_inspection.py",
+        "plot_onnx.py",
     } <= names
 
 
@@ -67,8 +71,8 @@ def test_example_runs_in_quick_mode(script, tmp_path):
         f"{script.name} failed with exit code {result.returncode}\n"
         f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
     )
-    if FASHION_MISSING in result.stdout:
-        pytest.skip("Fashion-MNIST files are not installed on this machine")
+    if SKIPPING in result.stdout:  # Fashion-MNIST's files, or the onnx extra
+        pytest.skip(result.stdout.splitlines()[0])
     pngs = sorted(tmp_path.glob("*.png"))
     assert pngs, f"{script.name} saved no PNG in {tmp_path}:\n{result.stdout}"
     for png in pngs:
@@ -76,8 +80,9 @@ def test_example_runs_in_quick_mode(script, tmp_path):
         assert png.stat().st_size > 5000  # a real figure, not an empty canvas
 
 
-def test_fashion_example_without_data_exits_cleanly(tmp_path):
-    script = ROOT / "examples" / "plot_fashion_mnist.py"
+@pytest.mark.parametrize("name", ["plot_fashion_mnist.py", "plot_fashion_inspection.py"])
+def test_fashion_example_without_data_exits_cleanly(tmp_path, name):
+    script = ROOT / "examples" / name
     result = run_example(
         script, tmp_path, SKCONV_FASHION_MNIST_HOME=str(tmp_path / "no-such-folder")
     )
