@@ -114,7 +114,8 @@ else:
         learning_rate_init=2e-3,
         batch_size=64,
         max_iter=30,
-        augmentation=Augmentation(shift=2, horizontal_flip=True),
+        label_smoothing=0.1,
+        augmentation=Augmentation(shift=2, horizontal_flip=True, erasing=0.5),
         random_state=0,
         verbose=1,
     )
