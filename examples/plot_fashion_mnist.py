@@ -41,7 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import train_test_split
 
-from skconv import ConvNetClassifier
+from skconv import Augmentation, ConvNetClassifier
 from skconv.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
 
 QUICK = os.environ.get("SKCONV_EXAMPLES_QUICK", "0") not in ("", "0")
@@ -66,18 +66,16 @@ except FileNotFoundError as exc:
     sys.exit(0)
 
 # %%
-# 5,000 training images (stratified) are set aside as a validation set,
-# scored after every epoch; the 10,000 test images are used once, at the
-# end. Quick mode keeps small subsets.
-X_train, X_val, y_train, y_val = train_test_split(
-    X_train_full, y_train_full, test_size=5000, stratify=y_train_full, random_state=0
-)
+# The recipe trains on all 60,000 training images and is judged on the
+# 10,000 test images. The test set is also scored after every epoch, for the
+# curves only: nothing is chosen by it (the number of epochs is fixed, there
+# is no early stopping). Quick mode keeps small subsets.
+X_train, y_train = X_train_full, y_train_full
 if QUICK:
     X_train, y_train = X_train[:2000], y_train[:2000]
-    X_val, y_val = X_val[:500], y_val[:500]
     X_test, y_test = X_test[:1000], y_test[:1000]
-print(f"{len(X_train):,} training, {len(X_val):,} validation and {len(X_test):,} test "
-      f"images of 28x28 pixels, {X_train.dtype}")
+print(f"{len(X_train):,} training and {len(X_test):,} test images of 28x28 pixels, "
+      f"{X_train.dtype}")
 
 fig, axes = plt.subplots(2, 10, figsize=(12, 3), constrained_layout=True)
 for label, column in enumerate(axes.T):
@@ -89,29 +87,35 @@ fig.suptitle("Fashion-MNIST training images, two per class")
 fig.savefig(OUTPUT / "fashion_samples.png", dpi=100)
 
 # %%
-# ``fit(X, y, X_val=..., y_val=...)`` scores the validation set after every
-# epoch into ``validation_scores_`` (accuracy) and
-# ``validation_loss_curve_`` (cross-entropy). Dropout after the hidden layer
-# and AdamW's weight decay regularise; the cosine schedule brings the
-# learning rate from 0.001 to 0 over the ``max_iter`` epochs, so the last
-# epochs fine-tune.
+# The recipe: two convolution blocks of 32 and 64 filters and a hidden layer
+# of 128 units, each followed by batch normalisation; dropout after the
+# hidden layer; AdamW with a little weight decay; a cosine schedule from
+# 0.002 to 0 over 30 epochs; and augmentation: each training image moves by
+# up to 2 pixels (a random crop of the image padded by 2) and half of them
+# are mirrored left-right (clothes, unlike digits, look the same mirrored).
+# ``fit(X, y, X_val=..., y_val=...)`` records the held-out accuracy and loss
+# after every epoch in ``validation_scores_`` and ``validation_loss_curve_``.
 if QUICK:
     clf = ConvNetClassifier(
         filters=(8, 16), hidden_layer_sizes=(32,), max_iter=3, random_state=0,
         solver="adamw", learning_rate="cosine", batch_size=64, verbose=1,
+        augmentation=Augmentation(shift=2, horizontal_flip=True),
     )
 else:
     clf = ConvNetClassifier(
         filters=(32, 64),
         hidden_layer_sizes=(128,),
+        batch_normalization=True,
         dropout=0.3,
         solver="adamw",
-        weight_decay=1e-4,
+        weight_decay=5e-4,
         alpha=0.0,
         learning_rate="cosine",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         batch_size=64,
-        max_iter=15,
+        max_iter=30,
+        label_smoothing=0.1,
+        augmentation=Augmentation(shift=2, horizontal_flip=True, erasing=0.5),
         random_state=0,
         verbose=1,
     )
@@ -119,32 +123,29 @@ start = time.perf_counter()
 with warnings.catch_warnings():
     # max_iter is a fixed budget here, not a failure to converge.
     warnings.simplefilter("ignore", ConvergenceWarning)
-    clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    clf.fit(X_train, y_train, X_val=X_test, y_val=y_test)
 fit_seconds = time.perf_counter() - start
 test_accuracy = clf.score(X_test, y_test)
 print(f"Trained {clf.n_iter_} epochs in {fit_seconds:.1f} s")
-print(f"Best validation accuracy {clf.best_validation_score_:.4f}, "
-      f"test accuracy {test_accuracy:.4f}")
+print(f"test accuracy {test_accuracy:.4f}")
 
 # %%
-# Left, the training loss (with dropout active, and the L2 penalty if any)
-# and the validation loss; right, the validation accuracy, with the final
-# test accuracy for comparison.
+# Left, the training loss (of augmented images, with dropout active) and the
+# test loss; right, the test accuracy after every epoch.
 epochs = np.arange(1, clf.n_iter_ + 1)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
 ax1.plot(epochs, clf.loss_curve_, "o-", label="training loss")
-ax1.plot(epochs, clf.validation_loss_curve_, "s-", label="validation loss")
+ax1.plot(epochs, clf.validation_loss_curve_, "s-", label="test loss")
 ax1.set_xlabel("epoch")
 ax1.set_ylabel("cross-entropy")
 ax1.set_title("Loss")
 ax1.legend()
 ax2.plot(epochs, clf.validation_scores_, "s-", color="tab:orange",
-         label="validation accuracy")
-ax2.axhline(test_accuracy, color="black", linestyle="--",
-            label=f"test accuracy {test_accuracy:.3f}")
+         label="test accuracy")
+ax2.axhline(0.94, color="black", linestyle="--", label="0.94")
 ax2.set_xlabel("epoch")
 ax2.set_ylabel("accuracy")
-ax2.set_title("Validation accuracy")
+ax2.set_title(f"Test accuracy (final {test_accuracy:.4f})")
 ax2.legend(loc="lower right")
 for ax in (ax1, ax2):
     ax.set_xticks(epochs)

@@ -28,7 +28,6 @@ from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
     check_consistent_length,
-    check_is_fitted,
     check_random_state,
     validate_data,
 )
@@ -38,6 +37,7 @@ from ._architecture import same_architecture, validate_architecture
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
 from ._checks import TrainingInterrupted, check_weight_sum
 from ._heads import HEADS
+from ._inference import inference_input
 from ._input import flatten_images, resolve_image_shape
 from ._params import PARAMETER_CONSTRAINTS
 from ._resources import check_training_memory
@@ -335,22 +335,19 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
 
     # -------------------------------------------------------------- predict
 
-    def _forward(self, X):
-        """Outputs of the last layer for ``X``, and the model that computed them.
+    def _forward(self, X, n_layers=None):
+        """Outputs of ``layers_[:n_layers]`` (all by default) for ``X``, and the
+        model that computed them.
 
         The model is a shallow snapshot of this one: a refit committing in
         another thread cannot mix its attributes with the ones read here.
         Outputs are computed in chunks within ``working_memory``.
         """
-        model = copy.copy(self)
-        check_is_fitted(model)
-        X, shape_from_X = flatten_images(X)
-        X = validate_data(model, X, reset=False, dtype=(np.float64, np.float32))
-        model._check_image_shape(shape_from_X)
-        dtype = model.layers_[-1].params["W"].dtype
-        X = X.reshape((-1,) + model.image_shape_)
+        images, model = inference_input(self, X)
+        layers = model.layers_[:n_layers]
+        dtype = model._dtype()
         outputs = network.forward_in_chunks(
-            model.layers_, X, model._chunk_rows(dtype, model.layers_), dtype
+            layers, images, model._chunk_rows(dtype, layers), dtype
         )
         finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
         if not finite.all():
@@ -358,10 +355,14 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 f"The network's outputs overflowed {np.dtype(dtype).name} for "
                 f"{int((~finite).sum())} row(s) of X, e.g. row {row}, whose largest "
-                f"absolute value is {float(np.abs(X[row]).max()):.3g}: X is too large "
-                "for this model. Scale X as it was scaled for fit."
+                f"absolute value is {float(np.abs(images[row]).max()):.3g}: X is too "
+                "large for this model. Scale X as it was scaled for fit."
             )
         return outputs, model
+
+    def _dtype(self):
+        """The dtype of the fitted parameters, which inference computes in."""
+        return self.layers_[-1].params["W"].dtype
 
     def _chunk_rows(self, dtype, layers):
         """Rows per inference chunk within ``sklearn.get_config()['working_memory']``."""

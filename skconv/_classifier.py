@@ -12,6 +12,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 from . import _params
 from ._base import BaseConvNet
 from ._checks import check_weight_sum, keep_model_on_error
+from ._features import HiddenFeaturesMixin
 from ._targets import (
     MULTILABEL,
     check_class_weight_values,
@@ -23,7 +24,7 @@ from ._targets import (
 from ._targets import LOG_PROBA as _LOG_PROBA
 from ._targets import PREDICT as _PREDICT
 
-class ConvNetClassifier(ClassifierMixin, BaseConvNet):
+class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
     __doc__ = """Convolutional neural network classifier for flattened images.
 
     The network is, for each entry of ``filters``, a convolution block that

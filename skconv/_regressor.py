@@ -9,9 +9,10 @@ from sklearn.utils.validation import check_array, column_or_1d, validate_data
 from . import _params
 from ._base import BaseConvNet
 from ._checks import keep_model_on_error
+from ._features import HiddenFeaturesMixin
 
 
-class ConvNetRegressor(RegressorMixin, BaseConvNet):
+class ConvNetRegressor(RegressorMixin, HiddenFeaturesMixin, BaseConvNet):
     __doc__ = """Convolutional neural network regressor for flattened images.
 
     The twin of :class:`ConvNetClassifier`, as

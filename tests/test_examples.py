@@ -26,6 +26,10 @@ pytestmark = pytest.mark.xdist_group("examples")  # one run of them all, on one 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
 FASHION_MISSING = "Fashion-MNIST is not installed"
+#: What an example prints when its data or an optional extra is absent.
+SKIPPING = "is not installed, skipping this example"
+#: The examples that need the Fashion-MNIST files, run once more without them.
+FASHION_EXAMPLES = ["plot_fashion_mnist", "plot_fashion_inspection"]
 
 #: The process that runs the scripts: jobs come in on stdin as JSON, results go
 #: out on stdout. A script's output, warnings and traceback are its "stdout".
@@ -90,10 +94,9 @@ def runs(tmp_path_factory):
     """Every example in quick mode, the Fashion-MNIST one without its data, and
     the README's demo: the result of each, by name, and its output folder."""
     jobs = {script.stem: (script, {}) for script in EXAMPLES}
-    jobs["fashion-without-data"] = (
-        ROOT / "examples" / "plot_fashion_mnist.py",
-        {"SKCONV_FASHION_MNIST_HOME": str(tmp_path_factory.mktemp("no-data") / "none")},
-    )
+    no_data = {"SKCONV_FASHION_MNIST_HOME": str(tmp_path_factory.mktemp("no-data") / "none")}
+    for name in FASHION_EXAMPLES:
+        jobs[f"{name}-without-data"] = (ROOT / "examples" / f"{name}.py", no_data)
     jobs["digits_demo"] = (ROOT / "examples" / "digits_demo.py", {})
     folders = {name: tmp_path_factory.mktemp(name) for name in jobs}
     results = run_examples(
@@ -112,6 +115,8 @@ def test_examples_are_found():
         "plot_fashion_mnist.py",
         "plot_image_regression.py",
         "plot_augmentation.py",
+        "plot_fashion_inspection.py",
+        "plot_onnx.py",
     } <= names
 
 
@@ -121,8 +126,8 @@ def test_example_runs_in_quick_mode(script, runs):
     assert result["returncode"] == 0, (
         f"{script.name} failed with exit code {result['returncode']}\n{result['stdout']}"
     )
-    if FASHION_MISSING in result["stdout"]:
-        pytest.skip("Fashion-MNIST files are not installed on this machine")
+    if SKIPPING in result["stdout"]:  # Fashion-MNIST's files, or the onnx extra
+        pytest.skip(result["stdout"].splitlines()[0])
     pngs = sorted(folder.glob("*.png"))
     assert pngs, f"{script.name} saved no PNG in {folder}:\n{result['stdout']}"
     for png in pngs:
@@ -130,8 +135,9 @@ def test_example_runs_in_quick_mode(script, runs):
         assert png.stat().st_size > 5000  # a real figure, not an empty canvas
 
 
-def test_fashion_example_without_data_exits_cleanly(runs):
-    result, folder = runs["fashion-without-data"]
+@pytest.mark.parametrize("name", FASHION_EXAMPLES)
+def test_fashion_example_without_data_exits_cleanly(runs, name):
+    result, folder = runs[f"{name}-without-data"]
     assert result["returncode"] == 0, result["stdout"]
     assert FASHION_MISSING in result["stdout"]
     assert "apt-get install dataset-fashion-mnist" in result["stdout"]
