@@ -5,7 +5,9 @@ so each ```python block runs after the ones above it, with their names. Blocks
 written as an interactive session (``>>>`` lines) are run as doctests, so the
 output they show must be the output they give. A block that needs something
 optional says so by what it imports; it then skips only when that is absent
-(an extra, scikit-learn's callbacks before 1.9, the Fashion-MNIST files).
+(an extra, scikit-learn's callbacks before 1.9, the Fashion-MNIST files). A
+block too slow for the suite is marked, on the line before it, with
+``<!-- readme-test: not run: why -->``, and reported as skipped with that reason.
 The snippets run in a temporary folder (the persistence snippet writes a file).
 Under pytest-xdist they stay on one worker (``xdist_group``); a test run on
 its own first runs the blocks above it.
@@ -25,6 +27,8 @@ from skconv.datasets import FASHION_MNIST_HOME
 
 README = Path(__file__).parent.parent / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+#: Written on the line before a block that the suite does not run, with why.
+NOT_RUN = re.compile(r"<!-- readme-test: not run: (.*?) -->\s*$")
 HEADING = re.compile(r"^#+ (.*)$", re.MULTILINE)
 
 
@@ -33,8 +37,12 @@ def python_blocks():
     text = README.read_text(encoding="utf-8")
     blocks = []
     for match in BLOCK.finditer(text):
-        headings = HEADING.findall(text[: match.start()])
-        blocks.append(pytest.param(match.group(1), id=f"{len(blocks)}-{headings[-1]}"))
+        before = text[: match.start()]
+        headings = HEADING.findall(before)
+        not_run = NOT_RUN.search(before)
+        marks = [pytest.mark.skip(reason=f"marked not run: {not_run.group(1)}")] if not_run else []
+        blocks.append(pytest.param(match.group(1), id=f"{len(blocks)}-{headings[-1]}",
+                                   marks=marks))
     return blocks
 
 
@@ -77,9 +85,12 @@ def session(tmp_path_factory):
 def run_block(index, session):
     """Run block ``index`` in the session; the reason it cannot run, or None."""
     code = BLOCKS[index].values[0]
-    reason = missing_need(code)
+    reason = missing_need(code) or next(
+        (mark.kwargs["reason"] for mark in BLOCKS[index].marks), None
+    )
     if reason is None:
         names = session["names"]
+        session["skipped"].add(index)  # until it has run: a failure is not rerun
         with warnings.catch_warnings():
             # The snippets train for a few epochs on purpose.
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -87,6 +98,7 @@ def run_block(index, session):
                 run_as_doctest(code, names)
             else:
                 exec(compile(code, str(README), "exec"), names)  # noqa: S102 (the point)
+        session["skipped"].discard(index)
         session["after"][index] = dict(names)
     return reason
 
