@@ -286,7 +286,7 @@ def test_saliency_while_other_threads_predict(two_blocks):
 
 
 @pytest.mark.parametrize("file_name", ["clf_f32.pkl", "binary_avg_f64.pkl"])
-def test_models_saved_by_0_1_transform_and_look_inside(file_name):
+def test_models_saved_by_0_1_transform_and_look_inside(file_name, v0_1_pickles_readable):
     import pathlib
 
     path = pathlib.Path(__file__).parent / "fixtures" / "v0_1_0" / file_name

@@ -318,7 +318,7 @@ def test_bad_x_sample_and_opset_are_refused(images):
 
 
 @pytest.mark.parametrize("file_name", ["clf_f32.pkl", "pipe_bn_f64.joblib"])
-def test_models_saved_by_0_1_export(file_name):
+def test_models_saved_by_0_1_export(file_name, v0_1_pickles_readable):
     import pathlib
 
     import joblib
