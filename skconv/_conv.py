@@ -25,6 +25,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._layout import channels_last_view, channels_last_zeros, is_channels_last
+from ._threads import sample_blocks
+from ._workers import run_blocks
 
 
 def pair(value):
@@ -141,6 +143,76 @@ def kernel_from_matrix(matrix, kernel_shape):
     )
 
 
+class Windows:
+    """The window matrix (im2col) of ``X``, filled block of samples by block.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, channels, height, width)
+        The (already padded) input, in any memory layout.
+    kernel : tuple of (int, int)
+        Kernel height and width ``(kh, kw)``.
+    stride : tuple of (int, int)
+    out_shape : tuple of (int, int)
+        Output height and width ``(ho, wo)``.
+
+    Notes
+    -----
+    Row ``(n, p, q)`` of the matrix holds the window under output position
+    ``(p, q)`` of sample ``n`` in ``(i, j, c)`` order, so a cross-correlation
+    is ``matrix @ kernel_matrix(K).T``. Channels-last input with at least 8
+    values per kernel row is gathered into a C-ordered matrix (each kernel
+    row of a window is ``kw * c`` contiguous values, so one copy of the
+    window view is fastest); inputs with fewer channels into its transpose,
+    one block of whole image rows per kernel offset and channel, seen as a
+    Fortran-ordered matrix that BLAS reads without a copy.
+    """
+
+    def __init__(self, X, kernel, stride, out_shape):
+        self.X, self.kernel, self.stride, self.out_shape = X, kernel, stride, out_shape
+        self.transposed = not (is_channels_last(X) and kernel[1] * X.shape[1] >= 8)
+        if not self.transposed:
+            # One view of every window, (n, ho, wo, kh, kw, c), sliced per block.
+            (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_shape
+            windows = sliding_window_view(channels_last_view(X), (kh, kw), axis=(1, 2))
+            windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
+            self.windows = windows.transpose(0, 1, 2, 4, 5, 3)
+
+    def empty(self, n_samples):
+        """Uninitialised storage for the windows of ``n_samples`` samples."""
+        (kh, kw), (ho, wo), c = self.kernel, self.out_shape, self.X.shape[1]
+        if self.transposed:
+            return np.empty((kh, kw, c, n_samples, ho, wo), dtype=self.X.dtype)
+        return np.empty((n_samples, ho, wo, kh, kw, c), dtype=self.X.dtype)
+
+    def fill(self, storage, samples=slice(None), into=slice(None)):
+        """Copy the windows of ``X[samples]`` into the samples ``into`` of ``storage``."""
+        if not self.transposed:
+            storage[into] = self.windows[samples]
+            return
+        X = self.X[samples]
+        kh, kw = self.kernel
+        for i in range(kh):
+            for j in range(kw):
+                view = window_view(X, (i, j), self.stride, self.out_shape)
+                storage[i, j, :, into] = view.transpose(1, 0, 2, 3)
+
+    def matrix(self, storage, samples=slice(None)):
+        """The ``(n * ho * wo, kh * kw * c)`` matrix of the windows in ``storage``.
+
+        With ``samples``, only the rows of those samples (a view).
+        """
+        ho, wo = self.out_shape
+        if self.transposed:
+            kh, kw, c, n = storage.shape[:4]
+            cols = storage.reshape(kh * kw * c, n * ho * wo).T
+        else:
+            cols = storage.reshape(storage.shape[0] * ho * wo, -1)
+        if samples == slice(None):
+            return cols
+        return cols[samples.start * ho * wo : samples.stop * ho * wo]
+
+
 def im2col(X, kernel, stride, out_shape):
     """Gather every kernel window of ``X`` into the rows of a matrix.
 
@@ -160,28 +232,12 @@ def im2col(X, kernel, stride, out_shape):
         Row ``(n, p, q)`` holds the window under output position ``(p, q)``
         of sample ``n`` in ``(i, j, c)`` order, so a cross-correlation is
         ``cols @ kernel_matrix(K).T``. C-ordered, or Fortran-ordered for
-        inputs with few channels.
+        inputs with few channels (see :class:`Windows`).
     """
-    n, c = X.shape[:2]
-    kh, kw = kernel
-    sh, sw = stride
-    ho, wo = out_shape
-    if is_channels_last(X) and kw * c >= 8:
-        # Channels-last input: in a window, each kernel row is kw * c
-        # contiguous values, so one copy of the window view is fastest.
-        windows = sliding_window_view(channels_last_view(X), (kh, kw), axis=(1, 2))
-        windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
-        cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
-        return cols.reshape(n * ho * wo, kh * kw * c)
-    # Few channels: build the transposed matrix, one block of whole image
-    # rows per kernel offset and channel, and return its transpose (a
-    # Fortran-ordered view that BLAS reads without a copy).
-    cols_t = np.empty((kh, kw, c, n, ho, wo), dtype=X.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            view = window_view(X, (i, j), stride, out_shape)
-            cols_t[i, j] = view.transpose(1, 0, 2, 3)
-    return cols_t.reshape(kh * kw * c, n * ho * wo).T
+    windows = Windows(X, kernel, stride, out_shape)
+    storage = windows.empty(X.shape[0])
+    windows.fill(storage)
+    return windows.matrix(storage)
 
 
 def conv_input_gradient(dY, K, input_shape, stride, out_shape):
@@ -209,18 +265,28 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape):
         Stored channels-last.
     """
     n, c = input_shape[:2]
-    kh, kw = K.shape[2:]
+    n_filters, _, kh, kw = K.shape
     sh, sw = stride
     ho, wo = out_shape
     K_by_offset = np.ascontiguousarray(K.transpose(2, 3, 0, 1))  # (kh, kw, F, c)
     dX = channels_last_zeros(input_shape, dY.dtype)
     dX_nhwc = channels_last_view(dX)  # the same memory, indexed (n, h, w, c)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i, i + sh * (ho - 1) + 1, sh)
-            columns = slice(j, j + sw * (wo - 1) + 1, sw)
-            update = (dY @ K_by_offset[i, j]).reshape(n, ho, wo, c)
-            dX_nhwc[:, rows, columns, :] += update
+    # Blocks of samples write disjoint parts of dX; the offsets add up in
+    # the same order in every block.
+    blocks = sample_blocks(n, ho * wo * kh * kw * c * (n_filters + 1))
+
+    def block(b):
+        samples = blocks[b]
+        rows_of_dY = dY[samples.start * ho * wo : samples.stop * ho * wo]
+        dX_block = dX_nhwc[samples]
+        for i in range(kh):
+            for j in range(kw):
+                rows = slice(i, i + sh * (ho - 1) + 1, sh)
+                columns = slice(j, j + sw * (wo - 1) + 1, sw)
+                update = (rows_of_dY @ K_by_offset[i, j]).reshape(-1, ho, wo, c)
+                dX_block[:, rows, columns, :] += update
+
+    run_blocks(block, len(blocks))
     return dX
 
 

@@ -14,7 +14,13 @@ from .._layout import (
     match_layout,
     row_block,
 )
+from .._threads import work_blocks
+from .._workers import run_blocks
 from .base import Layer
+
+#: Work units per input value of a max-pooling pass: a few element-wise
+#: passes with temporaries, each slower than a multiply-add in a product.
+POOL_WORK = 32
 
 
 class _Pool2D(Layer):
@@ -89,22 +95,32 @@ class MaxPool2D(_Pool2D):
     def forward(self, X, training=False):
         out_shape = self._out_shape(*X.shape[2:])
         offsets = self._offsets()
-        out = copy_in_layout(window_view(X, offsets[0], self.stride, out_shape))
-        # In training, the index of the window offset holding the maximum.
-        # zeros_like keeps the memory layout of `out`, so that every pass
-        # below runs over matching strides.
-        # The smallest unsigned type that counts the window's offsets.
+        first = window_view(X, offsets[0], self.stride, out_shape)
+        # empty_like with order "K" keeps the memory layout of the view
+        # (channels-last after a conv), so every pass below runs over
+        # matching strides.
+        out = np.empty_like(first, order="K")
+        # In training, the index of the window offset holding the maximum,
+        # in the smallest unsigned type that counts the window's offsets.
         index_type = np.min_scalar_type(len(offsets) - 1)
         argmax = np.zeros_like(out, dtype=index_type) if training else None
-        for k, offset in enumerate(offsets[1:], start=1):
-            view = window_view(X, offset, self.stride, out_shape)
-            if training:
-                # The last offset that beats the running maximum is the
-                # first (row-major) position holding the window's maximum.
-                # Arithmetic, not masked writes, which are slow.
-                beats = np.multiply(view > out, k, dtype=index_type)
-                np.maximum(argmax, beats, out=argmax)
-            np.maximum(out, view, out=out)
+        blocks = work_blocks(X.shape[0], POOL_WORK * X[0].size)
+
+        def block(b):
+            samples = blocks[b]
+            Xb, outb = X[samples], out[samples]
+            np.copyto(outb, first[samples])
+            for k, offset in enumerate(offsets[1:], start=1):
+                view = window_view(Xb, offset, self.stride, out_shape)
+                if training:
+                    # The last offset that beats the running maximum is the
+                    # first (row-major) position holding the window's maximum.
+                    # Arithmetic, not masked writes, which are slow.
+                    beats = np.multiply(view > outb, k, dtype=index_type)
+                    np.maximum(argmax[samples], beats, out=argmax[samples])
+                np.maximum(outb, view, out=outb)
+
+        run_blocks(block, len(blocks))
         if training:
             self._cache = (argmax, X.shape)
         return out
@@ -115,12 +131,19 @@ class MaxPool2D(_Pool2D):
         dout = match_layout(dout, argmax)
         dX = channels_last_zeros(input_shape, dout.dtype)
         overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
-        for k, offset in enumerate(self._offsets()):
-            view = window_view(dX, offset, self.stride, out_shape)
-            if overlapping:
-                view += dout * (argmax == k)
-            else:  # each input position belongs to one window: assign
-                np.multiply(dout, argmax == k, out=view)
+        blocks = work_blocks(len(dX), POOL_WORK * dX[0].size)
+
+        def block(b):
+            samples = blocks[b]
+            dXb, doutb, argmaxb = dX[samples], dout[samples], argmax[samples]
+            for k, offset in enumerate(self._offsets()):
+                view = window_view(dXb, offset, self.stride, out_shape)
+                if overlapping:
+                    view += doutb * (argmaxb == k)
+                else:  # each input position belongs to one window: assign
+                    np.multiply(doutb, argmaxb == k, out=view)
+
+        run_blocks(block, len(blocks))
         return dX
 
 
