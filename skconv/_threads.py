@@ -49,8 +49,9 @@ import threadpoolctl
 #: handing a block to another thread and of the Python calls a block makes.
 BLOCK_WORK = 1 << 22
 
-#: Blocks an operation is cut into at most.
-MAX_BLOCKS = 8
+#: Blocks an operation is cut into at most: enough to balance two to four
+#: cores; more blocks cost more Python calls and smaller products.
+MAX_BLOCKS = 4
 
 #: Seconds between two readings of the machine's load.
 CHECK_SECONDS = 0.25
