@@ -22,7 +22,7 @@ a deliberately slow reference that the tests compare it against.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from ._layout import channels_last_view, channels_last_zeros, is_channels_last
 from ._threads import sample_blocks
@@ -171,12 +171,15 @@ class Windows:
     def __init__(self, X, kernel, stride, out_shape):
         self.X, self.kernel, self.stride, self.out_shape = X, kernel, stride, out_shape
         self.transposed = not (is_channels_last(X) and kernel[1] * X.shape[1] >= 8)
-        if not self.transposed:
-            # One view of every window, (n, ho, wo, kh, kw, c), sliced per block.
-            (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_shape
-            windows = sliding_window_view(channels_last_view(X), (kh, kw), axis=(1, 2))
-            windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
-            self.windows = windows.transpose(0, 1, 2, 4, 5, 3)
+        # One strided view of every window, (n, ho, wo, kh, kw, c):
+        # windows[n, p, q, i, j, ch] = X[n, ch, p * sh + i, q * sw + j].
+        (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_shape
+        n, c = X.shape[:2]
+        s_n, s_c, s_h, s_w = X.strides
+        self.windows = as_strided(
+            X, (n, ho, wo, kh, kw, c), (s_n, s_h * sh, s_w * sw, s_h, s_w, s_c),
+            writeable=False,
+        )
 
     def empty(self, n_samples):
         """Uninitialised storage for the windows of ``n_samples`` samples."""
@@ -186,16 +189,15 @@ class Windows:
         return np.empty((n_samples, ho, wo, kh, kw, c), dtype=self.X.dtype)
 
     def fill(self, storage, samples=slice(None), into=slice(None)):
-        """Copy the windows of ``X[samples]`` into the samples ``into`` of ``storage``."""
-        if not self.transposed:
+        """Copy the windows of ``X[samples]`` into the samples ``into`` of ``storage``.
+
+        One copy either way; the transposed storage is written a whole image
+        row (``wo`` contiguous values) at a time.
+        """
+        if self.transposed:
+            storage[:, :, :, into] = self.windows[samples].transpose(3, 4, 5, 0, 1, 2)
+        else:
             storage[into] = self.windows[samples]
-            return
-        X = self.X[samples]
-        kh, kw = self.kernel
-        for i in range(kh):
-            for j in range(kw):
-                view = window_view(X, (i, j), self.stride, self.out_shape)
-                storage[i, j, :, into] = view.transpose(1, 0, 2, 3)
 
     def matrix(self, storage, samples=slice(None)):
         """The ``(n * ho * wo, kh * kw * c)`` matrix of the windows in ``storage``.
