@@ -242,6 +242,10 @@ def im2col(X, kernel, stride, out_shape):
     return windows.matrix(storage)
 
 
+#: Bytes of the stacked per-offset products of :func:`conv_input_gradient`.
+STACK_BYTES = 1 << 21
+
+
 def conv_input_gradient(dY, K, input_shape, stride, out_shape):
     """Gradient of a cross-correlation with respect to its (padded) input.
 
@@ -277,16 +281,24 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape):
     # the same order in every block.
     blocks = sample_blocks(n, ho * wo * kh * kw * c * (n_filters + 1))
 
+    offsets = [(i, j) for i in range(kh) for j in range(kw)]
+    K_stack = K_by_offset.reshape(kh * kw, n_filters, c)
+
     def block(b):
         samples = blocks[b]
         rows_of_dY = dY[samples.start * ho * wo : samples.stop * ho * wo]
         dX_block = dX_nhwc[samples]
-        for i in range(kh):
-            for j in range(kw):
+        # Stacked products compute several offsets' dY @ K[:, :, i, j] in one
+        # call (the same BLAS call per offset as a loop), as many at a time
+        # as fit in STACK_BYTES.
+        per_offset = rows_of_dY.shape[0] * c * dY.itemsize
+        group = max(1, min(len(offsets), STACK_BYTES // max(per_offset, 1)))
+        for first in range(0, len(offsets), group):
+            updates = np.matmul(rows_of_dY, K_stack[first : first + group])
+            for (i, j), update in zip(offsets[first : first + group], updates):
                 rows = slice(i, i + sh * (ho - 1) + 1, sh)
                 columns = slice(j, j + sw * (wo - 1) + 1, sw)
-                update = (rows_of_dY @ K_by_offset[i, j]).reshape(-1, ho, wo, c)
-                dX_block[:, rows, columns, :] += update
+                dX_block[:, rows, columns, :] += update.reshape(-1, ho, wo, c)
 
     run_blocks(block, len(blocks))
     return dX

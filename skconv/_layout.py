@@ -42,7 +42,10 @@ _FROM_CHANNELS_LAST = {2: (0, 1), 4: (0, 3, 1, 2)}
 
 def channels_last_shape(shape):
     """The stored shape of a logical ``shape``: ``(n, h, w, c)`` for NCHW."""
-    return tuple(shape[axis] for axis in _TO_CHANNELS_LAST[len(shape)])
+    if len(shape) == 4:
+        n, c, h, w = shape
+        return (n, h, w, c)
+    return tuple(shape)
 
 
 def channels_last_view(X):
@@ -146,7 +149,7 @@ def add_bias(Y, b):
     head = rows - rows % k
     if head:
         wide = Y[:head].reshape(-1, k * n)
-        wide += np.tile(b, k)
+        wide += np.broadcast_to(b, (k, n)).ravel()
     if head < rows:
         Y[head:] += b
 

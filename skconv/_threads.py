@@ -87,7 +87,8 @@ def sample_blocks(n_samples, work_per_sample):
     [slice(0, 5, None), slice(5, 10, None)]
     """
     n_blocks = min(n_samples, MAX_BLOCKS, n_samples * work_per_sample // BLOCK_WORK)
-    n_blocks = max(1, n_blocks)
+    if n_blocks <= 1:
+        return [slice(0, n_samples)]
     # Cut as evenly as possible: the first blocks take the remainder.
     size, extra = divmod(n_samples, n_blocks)
     bounds = [0]

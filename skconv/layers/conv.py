@@ -1,5 +1,7 @@
 """Conv2D: 2-D multi-channel cross-correlation, on im2col and one product."""
 
+import functools
+
 import numpy as np
 
 from .._conv import (
@@ -22,6 +24,21 @@ from .._layout import (
 from .._threads import sample_blocks
 from .._workers import run_blocks
 from .base import Layer, init_uniform
+
+
+@functools.lru_cache(maxsize=256)
+def _geometry(height, width, kernel_size, stride, padding):
+    """:meth:`Conv2D.geometry`, computed once per shape (it runs every batch)."""
+    (kh, kw), (sh, sw) = kernel_size, stride
+    pads = (
+        padding_amounts(height, kh, sh, padding),
+        padding_amounts(width, kw, sw, padding),
+    )
+    out = (
+        conv_output_length(height, kh, sh, padding),
+        conv_output_length(width, kw, sw, padding),
+    )
+    return pads, out
 
 
 class Conv2D(Layer):
@@ -95,16 +112,8 @@ class Conv2D(Layer):
 
     def geometry(self, height, width):
         """Padding ``((top, bottom), (left, right))`` and output ``(ho, wo)``."""
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        pads = (
-            padding_amounts(height, kh, sh, self.padding),
-            padding_amounts(width, kw, sw, self.padding),
-        )
-        out = (
-            conv_output_length(height, kh, sh, self.padding),
-            conv_output_length(width, kw, sw, self.padding),
-        )
-        return pads, out
+        return _geometry(height, width, tuple(self.kernel_size), tuple(self.stride),
+                         self.padding)
 
     def output_shape(self, input_shape):
         _, height, width = input_shape

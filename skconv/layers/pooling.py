@@ -1,5 +1,6 @@
 """Pooling layers: MaxPool2D, AvgPool2D and GlobalAvgPool2D."""
 
+import functools
 import math
 
 import numpy as np
@@ -21,6 +22,13 @@ from .base import Layer
 #: Work units per input value of a max-pooling pass: a few element-wise
 #: passes with temporaries, each slower than a multiply-add in a product.
 POOL_WORK = 32
+
+
+@functools.lru_cache(maxsize=64)
+def _window_offsets(pool_size):
+    """The ``(i, j)`` offsets inside a pooling window, row-major."""
+    ph, pw = pool_size
+    return tuple((i, j) for i in range(ph) for j in range(pw))
 
 
 class _Pool2D(Layer):
@@ -51,8 +59,7 @@ class _Pool2D(Layer):
         return pool_output_length(height, ph, sh), pool_output_length(width, pw, sw)
 
     def _offsets(self):
-        ph, pw = self.pool_size
-        return [(i, j) for i in range(ph) for j in range(pw)]
+        return _window_offsets(self.pool_size)
 
     def output_shape(self, input_shape):
         channels, height, width = input_shape
