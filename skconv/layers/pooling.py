@@ -110,7 +110,10 @@ class MaxPool2D(_Pool2D):
         # In training, the index of the window offset holding the maximum,
         # in the smallest unsigned type that counts the window's offsets.
         index_type = np.min_scalar_type(len(offsets) - 1)
-        argmax = np.zeros_like(out, dtype=index_type) if training else None
+        argmax = None
+        if training:  # the first offset's index, 0, needs no pass if others follow
+            make = np.empty_like if len(offsets) > 1 else np.zeros_like
+            argmax = make(out, dtype=index_type)
         blocks = work_blocks(X.shape[0], POOL_WORK * X[0].size)
 
         def block(b):
@@ -123,8 +126,11 @@ class MaxPool2D(_Pool2D):
                     # The last offset that beats the running maximum is the
                     # first (row-major) position holding the window's maximum.
                     # Arithmetic, not masked writes, which are slow.
-                    beats = np.multiply(view > outb, k, dtype=index_type)
-                    np.maximum(argmax[samples], beats, out=argmax[samples])
+                    if k == 1:
+                        np.multiply(view > outb, 1, dtype=index_type, out=argmax[samples])
+                    else:
+                        beats = np.multiply(view > outb, k, dtype=index_type)
+                        np.maximum(argmax[samples], beats, out=argmax[samples])
                 np.maximum(outb, view, out=outb)
 
         run_blocks(block, len(blocks))
@@ -136,8 +142,12 @@ class MaxPool2D(_Pool2D):
         argmax, input_shape = self._cache
         out_shape = argmax.shape[2:]
         dout = match_layout(dout, argmax)
-        dX = channels_last_zeros(input_shape, dout.dtype)
         overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
+        # Windows that tile the input exactly assign every position of dX.
+        tiled = tuple(self.stride) == tuple(self.pool_size) and all(
+            o * s == size for o, s, size in zip(out_shape, self.stride, input_shape[2:])
+        )
+        dX = (channels_last_empty if tiled else channels_last_zeros)(input_shape, dout.dtype)
         blocks = work_blocks(len(dX), POOL_WORK * dX[0].size)
 
         def block(b):
