@@ -53,6 +53,10 @@ BLOCK_WORK = 1 << 22
 #: cores; more blocks cost more Python calls and smaller products.
 MAX_BLOCKS = 4
 
+#: Bytes of an intermediate array (an im2col matrix) per block at most, so
+#: that a block's share is still in cache when the product reads it.
+BLOCK_BYTES = 1 << 22
+
 #: Seconds between two readings of the machine's load.
 CHECK_SECONDS = 0.25
 
@@ -61,17 +65,24 @@ CHECK_SECONDS = 0.25
 STALL_SECONDS = 0.002
 
 
-def sample_blocks(n_samples, work_per_sample):
-    """Cut ``n_samples`` into contiguous blocks of about :data:`BLOCK_WORK`.
+def sample_blocks(n_samples, work_per_sample, bytes_per_sample=0):
+    """Cut ``n_samples`` into contiguous blocks, by work and by memory.
 
-    The blocks depend on their arguments only, never on threads or load,
-    which is what keeps results independent of them.
+    At least one block per :data:`BLOCK_WORK` of work (at most
+    :data:`MAX_BLOCKS` for that reason), so helpers get a share of large
+    operations; and at least one per :data:`BLOCK_BYTES` of the memory the
+    operation writes and reads back (an im2col matrix), so that each block's
+    share stays in cache between the two. The blocks depend on their
+    arguments only, never on threads or load, which is what keeps results
+    independent of them.
 
     Parameters
     ----------
     n_samples : int
     work_per_sample : int
         Multiply-adds plus values copied for one sample.
+    bytes_per_sample : int, default=0
+        Bytes of the intermediate array one sample's share writes.
 
     Returns
     -------
@@ -86,7 +97,9 @@ def sample_blocks(n_samples, work_per_sample):
     >>> sample_blocks(10, 2**20)
     [slice(0, 5, None), slice(5, 10, None)]
     """
-    n_blocks = min(n_samples, MAX_BLOCKS, n_samples * work_per_sample // BLOCK_WORK)
+    by_work = min(MAX_BLOCKS, n_samples * work_per_sample // BLOCK_WORK)
+    by_memory = n_samples * bytes_per_sample // BLOCK_BYTES
+    n_blocks = min(n_samples, max(by_work, by_memory))
     if n_blocks <= 1:
         return [slice(0, n_samples)]
     # Cut as evenly as possible: the first blocks take the remainder.

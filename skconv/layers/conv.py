@@ -169,7 +169,8 @@ class Conv2D(Layer):
         # inference gathers one block of samples at a time, in cache.
         storage = windows.empty(n) if training else None
         Y = np.empty((n * ho * wo, self.n_filters), dtype=X.dtype)
-        blocks = sample_blocks(n, ho * wo * weights.shape[0] * (self.n_filters + 1))
+        blocks = sample_blocks(n, ho * wo * weights.shape[0] * (self.n_filters + 1),
+                               ho * wo * weights.shape[0] * X.itemsize)
 
         def block(b):
             samples = blocks[b]
