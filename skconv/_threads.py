@@ -28,11 +28,13 @@ How many helpers: one fewer than the smaller of the CPUs this process may
 use (``os.sched_getaffinity``) and the BLAS thread count in force when the
 call began (so ``threadpoolctl.threadpool_limits(1)`` or
 ``OPENBLAS_NUM_THREADS=1`` around a fit means no helper), and none while
-the machine shows no idle CPU (the running-task count of
-``/proc/loadavg``, read at most every :data:`CHECK_SECONDS`) or a helper
-was just seen stalling (kept waiting longer than :data:`STALL_SECONDS`).
+the machine shows no idle CPU (other processes' CPU use, measured by
+:mod:`skconv._load` at most every :data:`CHECK_SECONDS`) or a helper was
+just seen stalling (kept waiting longer than :data:`STALL_SECONDS`).
 The user's thread settings are restored when the outermost skconv call
-returns or raises.
+returns or raises. OpenBLAS' thread count is process-wide: while a skconv
+call runs, products that other threads of the program compute run on one
+thread too.
 """
 
 import functools
@@ -43,6 +45,8 @@ import time
 from contextlib import contextmanager
 
 import threadpoolctl
+
+from ._load import LoadMeter, usable_cores
 
 #: Work units (multiply-adds plus values copied) of one block: about a
 #: quarter to half a millisecond of one core, well above the cost of
@@ -126,7 +130,7 @@ def helpers_available():
     return bool(_state.depth and helpers_now())
 
 
-def helpers_for(cores, blas_threads, running):
+def helpers_for(cores, blas_threads, others):
     """Helper threads to use: the decision rule, on one reading of the machine.
 
     Parameters
@@ -135,46 +139,37 @@ def helpers_for(cores, blas_threads, running):
         CPUs this process may run on.
     blas_threads : int
         BLAS threads in force when the skconv call began (the user's limit).
-    running : int or None
-        Runnable tasks on the machine, the caller included (None: unknown,
-        assume an idle machine).
+    others : float or None
+        CPUs other processes keep busy (see :mod:`skconv._load`); None if
+        unknown, taken as an idle machine.
 
     Returns
     -------
     helpers : int
-        0 means the caller computes every block itself.
+        One per CPU that neither the caller nor other processes use (at
+        least 70% free), within the user's limit; 0 means the caller
+        computes every block itself.
 
     Examples
     --------
     >>> from skconv._threads import helpers_for
-    >>> helpers_for(cores=2, blas_threads=2, running=1)   # idle
+    >>> helpers_for(cores=2, blas_threads=2, others=0.05)  # idle
     1
-    >>> helpers_for(cores=2, blas_threads=2, running=2)   # another process runs
+    >>> helpers_for(cores=2, blas_threads=2, others=1.0)   # another process runs
     0
-    >>> helpers_for(cores=2, blas_threads=1, running=1)   # threadpool_limits(1)
+    >>> helpers_for(cores=2, blas_threads=1, others=0.0)   # threadpool_limits(1)
     0
     """
     wanted = min(cores, blas_threads) - 1
-    if running is None:
+    if others is None:
         return max(0, wanted)
-    idle = cores - running  # CPUs nobody, not even the caller, is using
-    return max(0, min(wanted, idle))
+    free = cores - 1 - others  # CPUs neither the caller nor others use
+    return max(0, min(wanted, int(free + 0.3)))
 
 
-def running_tasks():
-    """Runnable tasks on the machine now, from ``/proc/loadavg``; None if unknown."""
-    try:
-        with open("/proc/loadavg") as loadavg:
-            return int(loadavg.read().split()[3].split("/")[0])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def usable_cores():
-    """CPUs this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+def other_cores():
+    """CPUs other processes keep busy now (float), or None if unknown."""
+    return _meter.other_cores()
 
 
 class _State:
@@ -195,6 +190,7 @@ class _State:
 
 
 _state = _State()
+_meter = LoadMeter()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_state.reset)
 
@@ -273,7 +269,7 @@ def helpers_now(state=_state):
     now = time.monotonic()
     if now - state.checked >= CHECK_SECONDS:
         state.checked = now
-        state.helpers = helpers_for(state.cores, state.blas_threads, running_tasks())
+        state.helpers = helpers_for(state.cores, state.blas_threads, other_cores())
     return state.helpers
 
 

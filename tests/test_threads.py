@@ -16,7 +16,14 @@ import pytest
 import threadpoolctl
 from sklearn.exceptions import ConvergenceWarning
 
-from skconv import ConvNetClassifier, ConvNetRegressor, _threads, _workers, network
+from skconv import (
+    ConvNetClassifier,
+    ConvNetRegressor,
+    _load,
+    _threads,
+    _workers,
+    network,
+)
 from skconv._conv import correlate_naive
 from skconv.layers import Conv2D, MaxPool2D
 from skconv.testing import assert_layer_gradients
@@ -32,7 +39,7 @@ def blas_threads():
 def helpers_on(monkeypatch):
     """An idle 2-CPU machine, 2 BLAS threads allowed, and small blocks:
     fits of digits get several blocks per operation and one helper."""
-    monkeypatch.setattr(_threads, "running_tasks", lambda: 1)
+    monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
     monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
     monkeypatch.setattr(_threads, "BLOCK_WORK", 2**10)
     jobs = []
@@ -51,7 +58,7 @@ def helpers_on(monkeypatch):
 @pytest.fixture
 def helpers_off(monkeypatch):
     """The same small blocks, on a machine with no idle CPU."""
-    monkeypatch.setattr(_threads, "running_tasks", lambda: 2)
+    monkeypatch.setattr(_threads, "other_cores", lambda: 1.0)
     monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
     monkeypatch.setattr(_threads, "BLOCK_WORK", 2**10)
 
@@ -71,20 +78,22 @@ def fitted_parameters(X, y, dtype, **params):
 
 
 @pytest.mark.parametrize(
-    "cores, blas, running, expected",
+    "cores, blas, others, expected",
     [
-        (2, 2, 1, 1),     # idle two-core machine: one helper
-        (2, 2, 2, 0),     # another process holds a core
-        (2, 2, 5, 0),     # both cores taken
-        (2, 1, 1, 0),     # the user limited BLAS to one thread
-        (1, 2, 1, 0),     # one CPU in the affinity mask
-        (8, 8, 3, 5),     # two other tasks on eight CPUs
-        (8, 4, 1, 3),     # a limit of four threads caps the helpers
-        (2, 2, None, 1),  # no /proc/loadavg: as an idle machine
+        (2, 2, 0.0, 1),     # idle two-core machine: one helper
+        (2, 2, 0.2, 1),     # a little background work
+        (2, 2, 0.5, 0),     # half a core taken: not worth a helper
+        (2, 2, 1.0, 0),     # another process holds a core
+        (2, 2, 3.0, 0),     # both cores taken
+        (2, 1, 0.0, 0),     # the user limited BLAS to one thread
+        (1, 2, 0.0, 0),     # one CPU in the affinity mask
+        (8, 8, 2.0, 5),     # two busy CPUs of eight
+        (8, 4, 0.0, 3),     # a limit of four threads caps the helpers
+        (2, 2, None, 1),    # load unknown: as an idle machine
     ],
 )
-def test_helper_count_follows_cores_user_limit_and_load(cores, blas, running, expected):
-    assert _threads.helpers_for(cores, blas, running) == expected
+def test_helper_count_follows_cores_user_limit_and_load(cores, blas, others, expected):
+    assert _threads.helpers_for(cores, blas, others) == expected
 
 
 def test_a_helper_kept_waiting_past_a_scheduler_slice_counts_as_stalled():
@@ -95,8 +104,29 @@ def test_a_helper_kept_waiting_past_a_scheduler_slice_counts_as_stalled():
 
 
 def test_running_tasks_counts_at_least_this_process():
-    running = _threads.running_tasks()
+    running = _load.running_tasks()
     assert running is None or running >= 1
+
+
+def test_busy_elsewhere_subtracts_this_process_cpu_time():
+    before = _load.Sample(wall=10.0, busy=100.0, own=3.0)
+    # 2 s: the machine was busy 3.2 CPU-seconds, 1.2 of them this process's.
+    after = _load.Sample(wall=12.0, busy=103.2, own=4.2)
+    assert _load.busy_elsewhere(before, after) == pytest.approx(1.0)
+    # Our own two threads alone: nothing elsewhere (never negative).
+    assert _load.busy_elsewhere(before, _load.Sample(12.0, 104.0, 7.1)) == 0.0
+
+
+def test_load_meter_starts_from_ready_tasks_then_measures_intervals(monkeypatch):
+    samples = iter([_load.Sample(0.0, 50.0, 1.0), _load.Sample(0.05, 50.1, 1.05),
+                    _load.Sample(1.0, 51.5, 1.5), _load.Sample(9.0, 60.0, 2.0)])
+    monkeypatch.setattr(_load, "sample", lambda: next(samples))
+    monkeypatch.setattr(_load, "running_tasks", lambda: 3)
+    meter = _load.LoadMeter(min_interval=0.1, max_age=5.0)
+    assert meter.other_cores() == 2          # first reading: 3 ready tasks, one is us
+    assert meter.other_cores() == 2          # 50 ms later: too short, kept
+    assert meter.other_cores() == pytest.approx(1.0)  # (1.5 - 0.5) / 1 s
+    assert meter.other_cores() == 2          # 8 s later: stale, counts afresh
 
 
 @pytest.mark.parametrize("n_samples", [1, 2, 7, 64, 1000])
@@ -206,7 +236,7 @@ def test_models_are_bit_identical_with_or_without_helpers(
     X, y = X[:400], y[:400]
     with_helpers = fitted_parameters(X, y, dtype, **params)
     assert helpers_on, "the helper was offered blocks"
-    monkeypatch.setattr(_threads, "running_tasks", lambda: 2)
+    monkeypatch.setattr(_threads, "other_cores", lambda: 1.0)
     without = fitted_parameters(X, y, dtype, **params)
     for a, b in zip(with_helpers[0] + [with_helpers[1]], without[0] + [without[1]]):
         np.testing.assert_array_equal(a, b)
