@@ -13,3 +13,14 @@ collect_ignore = []
 if any(importlib.util.find_spec(name) is None
        for name in ("skl2onnx", "onnx", "onnxruntime")):
     collect_ignore.append("skconv/onnx")
+
+def pytest_configure(config):
+    """With pytest-xdist (``-n 2``), keep each ``xdist_group`` on one worker.
+
+    The README's snippets run in order in one namespace, the examples in one
+    process and the Dask cluster starts once per group, so xdist's default
+    "load" distribution becomes "loadgroup" (which spreads every other test
+    as "load" does).
+    """
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"

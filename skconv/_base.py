@@ -46,6 +46,14 @@ from ._threads import in_compute_threads
 from ._validation_set import check_split_weights, split_validation
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
 
+# check_weight_sum reports all-zero weights in skconv's words on every
+# scikit-learn; newer ones' _check_sample_weight would refuse them first.
+_WEIGHT_CHECKS = (
+    {"allow_all_zero_weights": True}
+    if "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+    else {}
+)
+
 
 class BaseConvNet(CallbackSupportMixin, BaseEstimator):
     """Base class of the skconv estimators; not for direct use.
@@ -302,7 +310,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
                 "Pass both X_val and y_val (a validation set), or neither; got "
                 f"only {'X_val' if y_val is None else 'y_val'}."
             )
-        X_val, shape_from_X = flatten_images(X_val)
+        X_val, shape_from_X = flatten_images(X_val, "X_val")
         if shape_from_X is not None and shape_from_X != image_shape:
             raise ValueError(
                 f"X_val holds images of shape {shape_from_X}, but X holds images "
@@ -315,7 +323,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         y_val = self._validate_y_val(y_val, targets)
         check_consistent_length(X_val, y_val)
         sample_weight_val = _check_sample_weight(
-            sample_weight_val, X_val, ensure_non_negative=True
+            sample_weight_val, X_val, ensure_non_negative=True, **_WEIGHT_CHECKS
         )
         check_weight_sum(sample_weight_val, "sample_weight_val")
         return X_val, y_val, sample_weight_val
@@ -323,7 +331,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
     def _sample_weight(self, sample_weight, X, y, targets, dtype):
         """Validated sample weights (the classifier multiplies class weights in)."""
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=dtype, ensure_non_negative=True
+            sample_weight, X, dtype=dtype, ensure_non_negative=True, **_WEIGHT_CHECKS
         )
         return check_weight_sum(sample_weight)
 

@@ -75,7 +75,7 @@ def check_weight_sum(sample_weight, what="sample_weight"):
         )
     if total == 0:
         raise ValueError(
-            f"{what} sums to 0: no sample would be learned from. Give some "
+            f"{what} sums to zero: no sample would be learned from. Give some "
             "samples a positive weight."
         )
     return sample_weight

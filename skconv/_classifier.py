@@ -208,12 +208,14 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         X : array-like of shape (n_samples, n_features)
             As in :meth:`fit`.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix, as in :meth:`fit`.
         classes : array-like of shape (n_classes,), default=None
             Every class that will ever appear; required on the first call,
             optional (but checked) afterwards. With a multilabel indicator
             ``y`` the labels are its columns: ``classes`` may be left out,
             or must be ``range(n_labels)``.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss, as in :meth:`fit`.
 
         Returns
         -------
@@ -330,6 +332,7 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------
@@ -351,6 +354,7 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------
@@ -366,6 +370,7 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------
@@ -382,6 +387,7 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------

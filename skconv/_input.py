@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 
-def flatten_images(X):
+def flatten_images(X, input_name="X"):
     """Flatten a batch of images to rows, remembering the image shape.
 
     Parameters
@@ -14,9 +14,11 @@ def flatten_images(X):
     X : array-like
         ``(n_samples, n_features)`` rows, ``(n_samples, H, W)`` grayscale
         images or ``(n_samples, C, H, W)`` channels-first images. Anything
-        without an ``ndim`` of 3 or 4 is returned untouched, so that
+        else with up to 2 dimensions is returned untouched, so that
         scikit-learn's validation sees it (and rejects 1-D input, sparse
         matrices, ...) with its own messages.
+    input_name : str, default="X"
+        The argument's name, for the error message.
 
     Returns
     -------
@@ -24,6 +26,11 @@ def flatten_images(X):
         2-D when the input was 3-D or 4-D.
     image_shape : tuple of (int, int, int) or None
         ``(C, H, W)`` taken from a 3-D or 4-D input; None otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has more than 4 dimensions.
     """
     ndim = getattr(X, "ndim", None)
     if ndim is None and isinstance(X, (list, tuple)):
@@ -39,6 +46,12 @@ def flatten_images(X):
     if ndim == 4:
         X = np.asarray(X)
         return X.reshape(X.shape[0], -1), X.shape[1:]
+    if ndim is not None and ndim > 4:
+        raise ValueError(
+            f"{input_name} must be 2-D (n_samples, n_features), 3-D (n_samples, "
+            f"height, width) or 4-D (n_samples, channels, height, width); got an "
+            f"array of shape {np.shape(X)}."
+        )
     return X, None
 
 

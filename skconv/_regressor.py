@@ -107,7 +107,9 @@ class ConvNetRegressor(RegressorMixin, HiddenFeaturesMixin, BaseConvNet):
         X : array-like of shape (n_samples, n_features)
             As in :meth:`fit`.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values, as in :meth:`fit`.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss, as in :meth:`fit`.
 
         Returns
         -------
@@ -178,6 +180,7 @@ class ConvNetRegressor(RegressorMixin, HiddenFeaturesMixin, BaseConvNet):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Images, as in :meth:`fit`.
 
         Returns
         -------

@@ -13,7 +13,9 @@ from ._input import flatten_images, resolve_image_shape
 class Summary:
     """A network described layer by layer, as ``estimator.summary()`` returns it.
 
-    Attributes
+    ``str(summary)`` is the table that ``print(estimator.summary())`` shows.
+
+    Parameters
     ----------
     input_shape : tuple of (int, int, int)
         ``(channels, height, width)`` of one image.

@@ -25,6 +25,7 @@ def log_softmax(Z):
     Parameters
     ----------
     Z : ndarray of shape (n_samples, n_classes)
+        Logits, one per class.
 
     Returns
     -------
@@ -41,6 +42,7 @@ def log_logistic(Z):
     Parameters
     ----------
     Z : ndarray of shape (n_samples, 1)
+        The logit of the positive class.
 
     Returns
     -------
@@ -87,6 +89,7 @@ def log_sigmoid(Z):
     Parameters
     ----------
     Z : ndarray of shape (n_samples, n_labels)
+        One logit per label.
 
     Returns
     -------
@@ -107,6 +110,7 @@ def logistic_cross_entropy(Z, Y, sample_weight):
     Y : ndarray of shape (n_samples, n_labels)
         Targets in {0, 1}.
     sample_weight : ndarray of shape (n_samples,)
+        Weight of each sample in the mean.
 
     Returns
     -------

@@ -4,11 +4,20 @@ A network is a plain list of layers (see :mod:`skconv.layers`); the last
 layer produces logits, which :mod:`skconv.losses` turns into probabilities
 and a loss. :func:`plan_layers` chooses the layers, :func:`build_layers`
 also initialises them, and :func:`describe_layers` summarises a stack,
-built or not.
+built or not. The passes through a built stack (:func:`forward`,
+:func:`forward_in_chunks`, :func:`backward`, :func:`parameters`,
+:func:`gradients`, :func:`clear_caches`) are written in ``skconv._passes``
+and imported here, their public home.
 """
 
-import numpy as np
-
+from ._passes import (
+    backward,
+    clear_caches,
+    forward,
+    forward_in_chunks,
+    gradients,
+    parameters,
+)
 from .layers import (
     ACTIVATIONS,
     INITIALISATIONS,
@@ -47,6 +56,18 @@ def fitting_pool(pool_size, height, width):
     Pooling only shrinks the axes that are at least ``pool_size`` long, so a
     1-row "image" (e.g. tabular data seen as ``(1, 1, n_features)``) is pooled
     along its columns only, and a 1x1 map is not pooled at all.
+
+    Parameters
+    ----------
+    pool_size : int
+        The ``pool_size`` hyperparameter.
+    height, width : int
+        The map's size.
+
+    Returns
+    -------
+    window : tuple of (int, int)
+        The pool window's ``(height, width)``.
     """
     return (
         pool_size if height >= pool_size else 1,
@@ -96,10 +117,13 @@ def plan_layers(
     kernel_sizes : sequence of int
         Kernel size of each convolution block (same length as ``filters``).
     stride : int
+        Stride of every convolution.
     padding : {"valid", "same"}
+        Padding of every convolution.
     pool_size : int
         1 disables pooling.
     hidden_layer_sizes : sequence of int
+        Units of each fully connected hidden layer.
     activation : {"identity", "logistic", "relu", "tanh"}
         A key of :data:`~skconv.layers.ACTIVATIONS`.
     n_outputs : int or None
@@ -186,14 +210,17 @@ def build_layers(
     Parameters
     ----------
     image_shape, filters, kernel_sizes, stride, padding, pool_size, \
-hidden_layer_sizes, activation, pooling, global_pooling, \
-batch_normalization, dropout
+hidden_layer_sizes, activation : see plan_layers
         As in :func:`plan_layers`.
     n_outputs : int
+        Units of the output layer.
     rng : numpy.random.RandomState
         Source of the initial weights (and of the dropout seeds), drawn
         layer by layer in stack order.
     dtype : numpy dtype
+        The parameters' dtype.
+    pooling, global_pooling, batch_normalization, dropout : see plan_layers
+        As in :func:`plan_layers`.
 
     Returns
     -------
@@ -229,6 +256,17 @@ def build(layers, input_shape, rng, dtype):
     The parameters are drawn from ``rng`` layer by layer, in stack order, so
     ``build(plan_layers(...), ...)`` is :func:`build_layers`.
 
+    Parameters
+    ----------
+    layers : list of Layer
+        Unbuilt, as :func:`plan_layers` returns them.
+    input_shape : tuple of int
+        One sample's input shape, ``(channels, height, width)``.
+    rng : numpy.random.RandomState
+        Source of the initial weights.
+    dtype : numpy dtype
+        The parameters' dtype.
+
     Returns
     -------
     layers : list of Layer
@@ -246,6 +284,7 @@ def describe_layers(layers, input_shape, itemsize=8):
     Parameters
     ----------
     layers : list of Layer
+        The stack, built or only planned.
     input_shape : tuple of int
         One sample's input shape, e.g. ``(channels, height, width)``.
     itemsize : int, default=8
@@ -278,53 +317,3 @@ def describe_layers(layers, input_shape, itemsize=8):
         descriptions.append(description)
         shape = description.output_shape
     return descriptions
-
-
-def forward(layers, X, training=False):
-    """Logits of ``X``: every layer's forward pass in order."""
-    for layer in layers:
-        X = layer.forward(X, training)
-    return X
-
-
-def forward_in_chunks(layers, X, chunk_rows, dtype):
-    """Inference logits of ``X``, ``chunk_rows`` samples at a time.
-
-    Each chunk is cast to ``dtype`` (the parameters' dtype) on its own, so
-    neither a cast copy of ``X`` nor the intermediate maps (im2col matrices
-    above all) grow with the number of samples.
-    """
-    logits = None
-    for start in range(0, len(X), chunk_rows):
-        chunk = forward(layers, X[start : start + chunk_rows].astype(dtype, copy=False))
-        if logits is None:
-            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
-        logits[start : start + chunk_rows] = chunk
-    return logits
-
-
-def backward(layers, dout, input_grad=True):
-    """Back-propagate ``dout`` through the stack.
-
-    Returns the gradient with respect to the network's input, or None when
-    ``input_grad`` is false (training needs only the parameter gradients).
-    """
-    for layer in layers[:0:-1]:
-        dout = layer.backward(dout)
-    return layers[0].backward(dout, input_grad=input_grad)
-
-
-def parameters(layers):
-    """Every parameter array, in a fixed order (layer, then key)."""
-    return [param for layer in layers for param in layer.params.values()]
-
-
-def gradients(layers):
-    """Every gradient array, in the order of :func:`parameters`."""
-    return [layer.grads[key] for layer in layers for key in layer.params]
-
-
-def clear_caches(layers):
-    """Drop what training forward passes kept (before pickling, say)."""
-    for layer in layers:
-        layer.clear_cache()

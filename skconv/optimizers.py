@@ -73,9 +73,13 @@ class SGD(_FlatState):
     Parameters
     ----------
     params : list of ndarray
+        The parameters to train; the optimizer keeps one velocity per array.
     learning_rate_init : float, default=0.1
+        The step size (a schedule may change ``learning_rate`` later).
     momentum : float, default=0.9
+        Fraction of the previous update carried into the next.
     nesterov : bool, default=True
+        Nesterov's momentum (look ahead along the velocity) or the classical one.
 
     Notes
     -----
@@ -97,7 +101,15 @@ class SGD(_FlatState):
         return self._views(self._velocities)
 
     def update_params(self, params, grads):
-        """Update ``params`` in place from ``grads``."""
+        """Update ``params`` in place from ``grads``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The parameters, in the order the optimizer was created with.
+        grads : list of ndarray
+            Their gradients, same shapes and order.
+        """
         lr, momentum = self.learning_rate, self.momentum
         grad, velocity = self._flatten(grads), self._velocities
         velocity *= momentum
@@ -114,9 +126,13 @@ class Adam(_FlatState):
     Parameters
     ----------
     params : list of ndarray
+        The parameters to train; the optimizer keeps two moments per array.
     learning_rate_init : float, default=0.001
+        The step size (a schedule may change ``learning_rate`` later).
     beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates.
     epsilon : float, default=1e-8
+        Added to the root of the second moment, for numerical stability.
 
     Attributes
     ----------
@@ -152,7 +168,15 @@ class Adam(_FlatState):
         return self._views(self._vs)
 
     def update_params(self, params, grads):
-        """Update ``params`` in place from ``grads``."""
+        """Update ``params`` in place from ``grads``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The parameters, in the order the optimizer was created with.
+        grads : list of ndarray
+            Their gradients, same shapes and order.
+        """
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         # A Python float keeps float32 parameters in float32 arithmetic.
@@ -171,10 +195,15 @@ class AdamW(Adam):
     Parameters
     ----------
     params : list of ndarray
+        The parameters to train; the optimizer keeps two moments per array.
     learning_rate_init : float, default=0.001
+        The step size (a schedule may change ``learning_rate`` later).
     beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates.
     epsilon : float, default=1e-8
+        Added to the root of the second moment, for numerical stability.
     weight_decay : float, default=0.01
+        Fraction of each decaying weight removed per step, times the rate.
     decay_mask : list of bool, default=None
         Which parameters decay (by default all); biases usually do not.
 
@@ -200,7 +229,15 @@ class AdamW(Adam):
         self.decay_mask = [True] * len(params) if decay_mask is None else list(decay_mask)
 
     def update_params(self, params, grads):
-        """Decay, then update ``params`` in place from ``grads``."""
+        """Decay, then update ``params`` in place from ``grads``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The parameters, in the order the optimizer was created with.
+        grads : list of ndarray
+            Their gradients, same shapes and order.
+        """
         shrink = 1.0 - self.learning_rate * self.weight_decay
         for param, decays in zip(params, self.decay_mask):
             if decays:
@@ -217,6 +254,7 @@ def scheduled_learning_rate(schedule, learning_rate_init, *, epoch, max_iter, t,
         ``"adaptive"`` is not a function of time: the estimator divides the
         rate by 5 when training stops improving, and keeps it otherwise.
     learning_rate_init : float
+        ``lr0``, the rate at the start.
     epoch : int
         Epochs completed.
     max_iter : int
@@ -224,6 +262,7 @@ def scheduled_learning_rate(schedule, learning_rate_init, *, epoch, max_iter, t,
     t : int
         Samples seen so far.
     power_t : float
+        Exponent of "invscaling".
 
     Returns
     -------
@@ -256,7 +295,9 @@ class LearningRateSchedule:
     Parameters
     ----------
     schedule : {"constant", "invscaling", "adaptive", "cosine"}
+        The estimator's ``learning_rate``.
     learning_rate_init : float
+        The rate at the start.
     max_iter : int
         Epochs planned (the length of the cosine).
     power_t : float
@@ -273,7 +314,17 @@ class LearningRateSchedule:
         self.power_t = power_t
 
     def after_epoch(self, optimizer, n_iter, t):
-        """Set the optimizer's rate for the epoch after ``n_iter`` epochs, ``t`` samples."""
+        """Set the optimizer's rate for the epoch after ``n_iter`` epochs.
+
+        Parameters
+        ----------
+        optimizer : SGD, Adam or AdamW
+            Its ``learning_rate`` is set.
+        n_iter : int
+            Epochs completed.
+        t : int
+            Samples seen so far.
+        """
         if self.schedule in ("invscaling", "cosine"):
             optimizer.learning_rate = scheduled_learning_rate(
                 self.schedule,
@@ -285,7 +336,19 @@ class LearningRateSchedule:
             )
 
     def on_plateau(self, optimizer):
-        """Training stopped improving: True if the rate was lowered, False to stop."""
+        """Lower the rate, if the schedule does, when training stopped improving.
+
+        Parameters
+        ----------
+        optimizer : SGD, Adam or AdamW
+            Its ``learning_rate`` is divided by 5 under "adaptive".
+
+        Returns
+        -------
+        lowered : bool
+            True if the rate was lowered (training goes on), False if
+            training should stop.
+        """
         if self.schedule == "adaptive" and optimizer.learning_rate > self.adaptive_floor:
             optimizer.learning_rate /= 5.0
             return True
@@ -300,11 +363,21 @@ def make_optimizer(solver, layers, *, learning_rate_init, momentum=0.9,
     Parameters
     ----------
     solver : {"sgd", "adam", "adamw"}
+        A key of :data:`SOLVERS`.
     layers : list of Layer
         Their ``params``, in the order of :func:`skconv.network.parameters`.
-    learning_rate_init, momentum, nesterovs_momentum, beta_1, beta_2, \
-epsilon, weight_decay
-        As the estimators' hyperparameters of the same names.
+    learning_rate_init : float
+        As the estimators' hyperparameter of the same name.
+    momentum : float, default=0.9
+        SGD's momentum.
+    nesterovs_momentum : bool, default=True
+        Whether SGD uses Nesterov's momentum.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's moment decay rates.
+    epsilon : float, default=1e-8
+        Adam's numerical-stability term.
+    weight_decay : float, default=0.01
+        AdamW's decoupled weight decay.
 
     Returns
     -------

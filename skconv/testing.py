@@ -90,6 +90,7 @@ def assert_layer_gradients(layer, X, dout, rtol=1e-6, atol=1e-8, *, training=Fal
     Parameters
     ----------
     layer : Layer
+        A built layer, in float64.
     X, dout : ndarray of float64
         See :func:`layer_gradients`.
     rtol, atol : float

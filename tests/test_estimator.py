@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.model_selection import cross_val_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -24,10 +23,9 @@ def fitted(fitted_classifier):
     return fitted_classifier
 
 
-def test_default_digits_cross_validation_accuracy(digits):
-    X, y = digits
-    scores = cross_val_score(ConvNetClassifier(random_state=0), X, y, cv=5)
-    assert scores.mean() >= 0.96
+# What the default configuration reaches on the digits is checked on the
+# README's quick start (tests/test_readme.py), the suite's one fit of the
+# defaults on real images; 5-fold cross-validation here made five more.
 
 
 def test_fitted_attributes(fitted, digits):

@@ -64,7 +64,7 @@ class Augmentation(BaseEstimator):
 
     See Also
     --------
-    skconv.ConvNetClassifier : takes an ``augmentation``.
+    skconv.ConvNetClassifier : Takes an ``augmentation``.
 
     Examples
     --------
@@ -138,6 +138,7 @@ class Augmentation(BaseEstimator):
         Parameters
         ----------
         X : ndarray of shape (n_samples, channels, height, width)
+            A training batch.
         rng : numpy.random.RandomState
             Source of every random draw (the training loop's stream).
 

@@ -26,6 +26,7 @@ def layer_names(estimator):
     Parameters
     ----------
     estimator : fitted ConvNetClassifier or ConvNetRegressor
+        The network to look into.
 
     Returns
     -------

@@ -154,6 +154,7 @@ def saliency(estimator, X, target=None):
     Parameters
     ----------
     estimator : fitted ConvNetClassifier or ConvNetRegressor
+        The network to look into.
     X : array-like of shape (n_samples, n_features)
         Flattened images (or (n_samples, height, width) or (n_samples,
         channels, height, width) arrays), as for ``predict``.

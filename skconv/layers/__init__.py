@@ -69,6 +69,8 @@ def layer_from_config(config):
     Returns
     -------
     layer : Layer
+        An instance of ``LAYERS[config["type"]]`` with the other entries as
+        its hyperparameters.
 
     Raises
     ------

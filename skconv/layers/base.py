@@ -36,7 +36,9 @@ def init_uniform(rng, shape, fan_in, fan_out, init, dtype):
     Parameters
     ----------
     rng : numpy.random.RandomState
+        Source of the random draws.
     shape : tuple of int
+        Shape of the weight array.
     fan_in, fan_out : int
         Inputs to and outputs from one unit (times the kernel area for
         convolutions).
@@ -45,6 +47,7 @@ def init_uniform(rng, shape, fan_in, fan_out, init, dtype):
         ``sqrt(6 / (fan_in + fan_out))``; ``"glorot_logistic"`` uses factor 2
         instead of 6, as scikit-learn's MLP does for the logistic activation.
     dtype : numpy dtype
+        The weights' dtype.
 
     Returns
     -------
@@ -69,7 +72,7 @@ def is_known(shape):
 class LayerDescription:
     """What one layer does to one sample, from :meth:`Layer.describe`.
 
-    Attributes
+    Parameters
     ----------
     name : str
         The layer's type name, a key of :data:`skconv.layers.LAYERS`.
@@ -135,6 +138,7 @@ class Layer:
         rng : numpy.random.RandomState, default=None
             Source of the initial weights, for layers that draw any.
         dtype : numpy dtype, default=np.float64
+            The parameters' dtype, and the dtype of the inputs to expect.
 
         Returns
         -------
@@ -155,13 +159,58 @@ class Layer:
         """Create ``params`` (and other built state) once ``input_shape`` is set."""
 
     def forward(self, X, training=False):
+        """The layer's output for a batch; in training, keep what ``backward`` needs.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, ...)
+            A batch of inputs, each of shape ``input_shape`` (images are
+            NCHW in meaning, possibly stored channels-last, see
+            ``skconv._layout``).
+        training : bool, default=False
+            True in a training pass: the layer keeps a cache for
+            :meth:`backward` (and dropout drops). Inference keeps nothing,
+            so one built layer can serve several threads at once.
+
+        Returns
+        -------
+        out : ndarray of shape (n_samples, ...)
+            The output, each sample of shape ``output_shape(input_shape)``;
+            for this base class, ``X`` itself.
+        """
         return X
 
     def backward(self, dout, input_grad=True):
+        """The vector-Jacobian product of the last training ``forward``.
+
+        Writes the gradient of ``L = sum(forward(X) * dout)`` with respect to
+        every parameter into :attr:`grads`, under the keys of :attr:`params`.
+
+        Parameters
+        ----------
+        dout : ndarray of shape (n_samples, ...)
+            The gradient of the loss with respect to the layer's output.
+        input_grad : bool, default=True
+            Whether to compute the gradient with respect to the input; the
+            first layer of a network does not need it.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, ...) or None
+            The gradient with respect to the input (None if ``input_grad``
+            is False); for this base class, ``dout`` itself.
+        """
         return dout
 
     def values_per_sample(self):
-        """Array elements one sample occupies in a forward pass (for chunking)."""
+        """Count the array elements one sample occupies in a forward pass.
+
+        Returns
+        -------
+        n_values : int
+            The size of one input sample, which is what the network's
+            ``working_memory`` chunking counts.
+        """
         return int(np.prod(self.input_shape))
 
     def clear_cache(self):
@@ -188,6 +237,7 @@ class Layer:
         Returns
         -------
         output_shape : tuple of int or None
+            No batch axis; None for each size that is not known yet.
 
         Raises
         ------
@@ -198,15 +248,18 @@ class Layer:
         return tuple(input_shape)
 
     def param_shapes(self, input_shape):
-        """Shapes of the arrays ``build`` creates in ``params``, by key.
+        """Give the shapes of the arrays ``build`` creates in ``params``.
 
         Parameters
         ----------
         input_shape : tuple of int
+            One sample's shape, no batch axis.
 
         Returns
         -------
         shapes : dict of str to tuple
+            One shape per key of ``params``; empty for a layer without
+            parameters.
         """
         return {}
 
@@ -216,6 +269,7 @@ class Layer:
         Parameters
         ----------
         input_shape : tuple of int
+            One sample's shape, no batch axis.
 
         Returns
         -------
@@ -236,6 +290,7 @@ class Layer:
         Parameters
         ----------
         input_shape : tuple of int
+            One sample's shape, no batch axis.
 
         Returns
         -------
@@ -250,7 +305,7 @@ class Layer:
         return 0
 
     def memory(self, input_shape, itemsize=8):
-        """Bytes of the output array one sample's forward pass produces.
+        """Count the bytes of the output one sample's forward pass produces.
 
         Counted for every layer, also those that return a view of their
         input (``Flatten``, ``Identity``, ``Dropout`` in inference).
@@ -258,6 +313,7 @@ class Layer:
         Parameters
         ----------
         input_shape : tuple of int
+            One sample's shape, no batch axis.
         itemsize : int, default=8
             Bytes per value: ``np.dtype(dtype).itemsize``.
 
@@ -295,12 +351,15 @@ class Layer:
         Parameters
         ----------
         input_shape : tuple of int
+            One sample's shape, no batch axis.
         itemsize : int, default=8
             Bytes per value, for ``memory``.
 
         Returns
         -------
         description : LayerDescription
+            The layer's name, output shape, parameter count, FLOPs, output
+            bytes and configuration.
         """
         return LayerDescription(
             name=type(self).__name__,

@@ -52,7 +52,9 @@ class Conv2D(Layer):
     n_filters : int
         Number of output channels.
     kernel_size : int or tuple of (int, int)
+        Height and width of the kernels (one int: square).
     stride : int or tuple of (int, int), default=1
+        Steps between windows, down and across (one int: both).
     padding : {"valid", "same"}, default="valid"
         ``"valid"``: no padding. ``"same"``: zero padding so the output has
         ``ceil(size / stride)`` rows and columns.
@@ -111,7 +113,20 @@ class Conv2D(Layer):
         )
 
     def geometry(self, height, width):
-        """Padding ``((top, bottom), (left, right))`` and output ``(ho, wo)``."""
+        """The padding and output size for an input map of ``height x width``.
+
+        Parameters
+        ----------
+        height, width : int
+            The input map's size.
+
+        Returns
+        -------
+        pads : tuple of ((int, int), (int, int))
+            Zero padding ``((top, bottom), (left, right))``.
+        out : tuple of (int, int)
+            The output map's ``(height, width)``.
+        """
         return _geometry(height, width, tuple(self.kernel_size), tuple(self.stride),
                          self.padding)
 
@@ -193,10 +208,23 @@ class Conv2D(Layer):
         return from_channels_last(Y, (n, self.n_filters, ho, wo))
 
     def backward(self, dout, input_grad=True):
-        """Store ``dK`` and ``dB``; return ``dX`` (None if not ``input_grad``).
+        """Store ``dK`` and ``dB`` in ``grads``; return ``dX``.
 
         The first layer of a network has no use for its input gradient;
         skipping it saves the most expensive part of the backward pass.
+
+        Parameters
+        ----------
+        dout : ndarray of shape (n_samples, n_filters, ho, wo)
+            The gradient of the loss with respect to the output.
+        input_grad : bool, default=True
+            Whether to compute ``dX``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, channels, height, width) or None
+            The gradient with respect to the input; None if not
+            ``input_grad``.
         """
         cols, padded_shape, pads, out_shape = self._cache
         W = self.params["W"]

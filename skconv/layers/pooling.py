@@ -78,6 +78,7 @@ class MaxPool2D(_Pool2D):
     Parameters
     ----------
     pool_size : int or tuple of (int, int)
+        Height and width of the windows (one int: square).
     stride : int or tuple of (int, int), default=None
         Defaults to ``pool_size`` (non-overlapping windows). Rows and columns
         that do not fill a whole window are dropped, as in PyTorch.
@@ -170,6 +171,7 @@ class AvgPool2D(_Pool2D):
     Parameters
     ----------
     pool_size : int or tuple of (int, int)
+        Height and width of the windows (one int: square).
     stride : int or tuple of (int, int), default=None
         Defaults to ``pool_size`` (non-overlapping windows). Rows and columns
         that do not fill a whole window are dropped, as in

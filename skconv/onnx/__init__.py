@@ -56,7 +56,7 @@ def to_onnx(model, X_sample, *, target_opset=None, options=None):
         The ONNX opset; None lets skl2onnx choose its latest tested one.
         skconv's converters need 13 or later.
     options : dict, default=None
-        skl2onnx's converter options, keyed by ``id(estimator)`` or by type.
+        The converter options of skl2onnx, keyed by ``id(estimator)`` or by type.
         skconv's classifier accepts ``zipmap`` (True, False or "columns")
         and both estimators ``transform`` (True: export ``transform``).
         Defaults here: ``zipmap=False`` (label and probabilities as plain

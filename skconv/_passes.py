@@ -1,0 +1,126 @@
+"""Passes through a built layer stack: forward, chunked inference, backward.
+
+Public as :mod:`skconv.network`'s functions of the same names.
+"""
+
+import numpy as np
+
+
+def forward(layers, X, training=False):
+    """Run every layer's forward pass in order.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        A built stack.
+    X : ndarray of shape (n_samples, channels, height, width)
+        Images in the parameters' dtype.
+    training : bool, default=False
+        A training pass: the layers keep what :func:`backward` needs.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_outputs)
+        The output layer's values.
+    """
+    for layer in layers:
+        X = layer.forward(X, training)
+    return X
+
+
+def forward_in_chunks(layers, X, chunk_rows, dtype):
+    """Inference logits of ``X``, ``chunk_rows`` samples at a time.
+
+    Each chunk is cast to ``dtype`` (the parameters' dtype) on its own, so
+    neither a cast copy of ``X`` nor the intermediate maps (im2col matrices
+    above all) grow with the number of samples.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        A built stack.
+    X : ndarray of shape (n_samples, channels, height, width)
+        Images in any float dtype.
+    chunk_rows : int
+        Samples per chunk.
+    dtype : numpy dtype
+        The parameters' dtype.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_outputs)
+        What :func:`forward` returns for all of ``X``.
+    """
+    logits = None
+    for start in range(0, len(X), chunk_rows):
+        chunk = forward(layers, X[start : start + chunk_rows].astype(dtype, copy=False))
+        if logits is None:
+            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
+        logits[start : start + chunk_rows] = chunk
+    return logits
+
+
+def backward(layers, dout, input_grad=True):
+    """Back-propagate ``dout``, writing every layer's ``grads``.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        A built stack.
+    dout : ndarray of shape (n_samples, n_outputs)
+        The gradient of the loss with respect to the logits.
+    input_grad : bool, default=True
+        False when only the parameter gradients are needed (training).
+
+    Returns
+    -------
+    dX : ndarray of shape (n_samples, channels, height, width) or None
+        The gradient with respect to the input; None if not ``input_grad``.
+    """
+    for layer in layers[:0:-1]:
+        dout = layer.backward(dout)
+    return layers[0].backward(dout, input_grad=input_grad)
+
+
+def parameters(layers):
+    """List every parameter array (not a copy), layer by layer, key by key.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        A built stack.
+
+    Returns
+    -------
+    params : list of ndarray
+        The arrays the optimizers update in place.
+    """
+    return [param for layer in layers for param in layer.params.values()]
+
+
+def gradients(layers):
+    """List every gradient array, in the order of :func:`parameters`.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        A built stack.
+
+    Returns
+    -------
+    grads : list of ndarray
+        Written by the last :func:`backward`.
+    """
+    return [layer.grads[key] for layer in layers for key in layer.params]
+
+
+def clear_caches(layers):
+    """Drop what training forward passes kept (before pickling, say).
+
+    Parameters
+    ----------
+    layers : list of Layer
+        A built stack.
+    """
+    for layer in layers:
+        layer.clear_cache()
