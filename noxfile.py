@@ -19,6 +19,7 @@ OLDEST = [
     "scipy==1.10.0",
     "scikit-learn==1.6.1",
     "joblib==1.3.0",
+    "threadpoolctl==3.1.0",
 ]
 #: Packages with compiled code that must come as wheels.
 BINARY_ONLY = "--only-binary=numpy,scipy,scikit-learn,pandas,matplotlib"

@@ -64,9 +64,9 @@ def machine_info(torch_version=None):
     }
 
 
-def print_machine(info):
+def print_machine(info, title="skconv Fashion-MNIST benchmark"):
     """The report's header: what ran, where, with which BLAS kernel."""
-    print("skconv Fashion-MNIST benchmark")
+    print(title)
     print(f"date              {info['date']}")
     print(
         f"cpu               {info['cpu']} ({info['machine']}), "

@@ -73,9 +73,9 @@ def run_workload(name, args, data, peak):
     return result
 
 
-def same_start_checks(layers, model, X, y, idx):
+def same_start_checks(layers, model, X, y, idx, image_shape=IMAGE_SHAPE):
     """Initial logits and gradients on the samples ``idx``, in skconv and torch."""
-    images = X[idx].reshape((-1,) + IMAGE_SHAPE)
+    images = X[idx].reshape((-1,) + tuple(image_shape))
     loss_diff, grad_diff = mirror.first_batch_check(
         layers, model, images, y[idx], N_CLASSES
     )
@@ -86,7 +86,7 @@ def same_start_checks(layers, model, X, y, idx):
     }
 
 
-def train(name, clf, model, optimizer, X, y, orders, args):
+def train(name, clf, model, optimizer, X, y, orders, args, image_shape=IMAGE_SHAPE):
     """Interleaved epochs: ``clf.partial_fit``, then the torch twin on the same order.
 
     The first ``args.repeats`` epochs are the timed ones; all of them count
@@ -95,7 +95,7 @@ def train(name, clf, model, optimizer, X, y, orders, args):
     use_torch = model is not None
     size = batch_size(clf, len(X))
     if use_torch:
-        Xt = mirror.torch.from_numpy(X.reshape((-1,) + IMAGE_SHAPE))
+        Xt = mirror.torch.from_numpy(X.reshape((-1,) + tuple(image_shape)))
         yt = mirror.torch.from_numpy(y.astype(np.int64))
     classes = np.arange(N_CLASSES)
     sk_times, torch_times, sk_losses, torch_losses = [], [], [], []

@@ -42,6 +42,7 @@ from ._input import flatten_images, resolve_image_shape
 from ._params import PARAMETER_CONSTRAINTS
 from ._resources import check_training_memory
 from ._summary import summarize
+from ._threads import in_compute_threads
 from ._validation_set import check_split_weights, split_validation
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
 
@@ -134,6 +135,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             )
         return True
 
+    @in_compute_threads
     def _fit(self, X, y, sample_weight, *, incremental, classes=None,
              validation=(None, None, None)):
         """Validate, initialise or resume, train, commit: the whole of fitting."""
@@ -335,6 +337,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
 
     # -------------------------------------------------------------- predict
 
+    @in_compute_threads
     def _forward(self, X, n_layers=None):
         """Outputs of ``layers_[:n_layers]`` (all by default) for ``X``, and the
         model that computed them.

@@ -22,9 +22,11 @@ a deliberately slow reference that the tests compare it against.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from ._layout import channels_last_view, channels_last_zeros, is_channels_last
+from ._threads import sample_blocks
+from ._workers import run_blocks
 
 
 def pair(value):
@@ -141,6 +143,78 @@ def kernel_from_matrix(matrix, kernel_shape):
     )
 
 
+class Windows:
+    """The window matrix (im2col) of ``X``, filled block of samples by block.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, channels, height, width)
+        The (already padded) input, in any memory layout.
+    kernel : tuple of (int, int)
+        Kernel height and width ``(kh, kw)``.
+    stride : tuple of (int, int)
+    out_shape : tuple of (int, int)
+        Output height and width ``(ho, wo)``.
+
+    Notes
+    -----
+    Row ``(n, p, q)`` of the matrix holds the window under output position
+    ``(p, q)`` of sample ``n`` in ``(i, j, c)`` order, so a cross-correlation
+    is ``matrix @ kernel_matrix(K).T``. Channels-last input with at least 8
+    values per kernel row is gathered into a C-ordered matrix (each kernel
+    row of a window is ``kw * c`` contiguous values, so one copy of the
+    window view is fastest); inputs with fewer channels into its transpose,
+    one block of whole image rows per kernel offset and channel, seen as a
+    Fortran-ordered matrix that BLAS reads without a copy.
+    """
+
+    def __init__(self, X, kernel, stride, out_shape):
+        self.X, self.kernel, self.stride, self.out_shape = X, kernel, stride, out_shape
+        self.transposed = not (is_channels_last(X) and kernel[1] * X.shape[1] >= 8)
+        # One strided view of every window, (n, ho, wo, kh, kw, c):
+        # windows[n, p, q, i, j, ch] = X[n, ch, p * sh + i, q * sw + j].
+        (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_shape
+        n, c = X.shape[:2]
+        s_n, s_c, s_h, s_w = X.strides
+        self.windows = as_strided(
+            X, (n, ho, wo, kh, kw, c), (s_n, s_h * sh, s_w * sw, s_h, s_w, s_c),
+            writeable=False,
+        )
+
+    def empty(self, n_samples):
+        """Uninitialised storage for the windows of ``n_samples`` samples."""
+        (kh, kw), (ho, wo), c = self.kernel, self.out_shape, self.X.shape[1]
+        if self.transposed:
+            return np.empty((kh, kw, c, n_samples, ho, wo), dtype=self.X.dtype)
+        return np.empty((n_samples, ho, wo, kh, kw, c), dtype=self.X.dtype)
+
+    def fill(self, storage, samples=slice(None), into=slice(None)):
+        """Copy the windows of ``X[samples]`` into the samples ``into`` of ``storage``.
+
+        One copy either way; the transposed storage is written a whole image
+        row (``wo`` contiguous values) at a time.
+        """
+        if self.transposed:
+            storage[:, :, :, into] = self.windows[samples].transpose(3, 4, 5, 0, 1, 2)
+        else:
+            storage[into] = self.windows[samples]
+
+    def matrix(self, storage, samples=slice(None)):
+        """The ``(n * ho * wo, kh * kw * c)`` matrix of the windows in ``storage``.
+
+        With ``samples``, only the rows of those samples (a view).
+        """
+        ho, wo = self.out_shape
+        if self.transposed:
+            kh, kw, c, n = storage.shape[:4]
+            cols = storage.reshape(kh * kw * c, n * ho * wo).T
+        else:
+            cols = storage.reshape(storage.shape[0] * ho * wo, -1)
+        if samples == slice(None):
+            return cols
+        return cols[samples.start * ho * wo : samples.stop * ho * wo]
+
+
 def im2col(X, kernel, stride, out_shape):
     """Gather every kernel window of ``X`` into the rows of a matrix.
 
@@ -160,28 +234,16 @@ def im2col(X, kernel, stride, out_shape):
         Row ``(n, p, q)`` holds the window under output position ``(p, q)``
         of sample ``n`` in ``(i, j, c)`` order, so a cross-correlation is
         ``cols @ kernel_matrix(K).T``. C-ordered, or Fortran-ordered for
-        inputs with few channels.
+        inputs with few channels (see :class:`Windows`).
     """
-    n, c = X.shape[:2]
-    kh, kw = kernel
-    sh, sw = stride
-    ho, wo = out_shape
-    if is_channels_last(X) and kw * c >= 8:
-        # Channels-last input: in a window, each kernel row is kw * c
-        # contiguous values, so one copy of the window view is fastest.
-        windows = sliding_window_view(channels_last_view(X), (kh, kw), axis=(1, 2))
-        windows = windows[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw]
-        cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
-        return cols.reshape(n * ho * wo, kh * kw * c)
-    # Few channels: build the transposed matrix, one block of whole image
-    # rows per kernel offset and channel, and return its transpose (a
-    # Fortran-ordered view that BLAS reads without a copy).
-    cols_t = np.empty((kh, kw, c, n, ho, wo), dtype=X.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            view = window_view(X, (i, j), stride, out_shape)
-            cols_t[i, j] = view.transpose(1, 0, 2, 3)
-    return cols_t.reshape(kh * kw * c, n * ho * wo).T
+    windows = Windows(X, kernel, stride, out_shape)
+    storage = windows.empty(X.shape[0])
+    windows.fill(storage)
+    return windows.matrix(storage)
+
+
+#: Bytes of the stacked per-offset products of :func:`conv_input_gradient`.
+STACK_BYTES = 1 << 21
 
 
 def conv_input_gradient(dY, K, input_shape, stride, out_shape):
@@ -209,18 +271,36 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape):
         Stored channels-last.
     """
     n, c = input_shape[:2]
-    kh, kw = K.shape[2:]
+    n_filters, _, kh, kw = K.shape
     sh, sw = stride
     ho, wo = out_shape
     K_by_offset = np.ascontiguousarray(K.transpose(2, 3, 0, 1))  # (kh, kw, F, c)
     dX = channels_last_zeros(input_shape, dY.dtype)
     dX_nhwc = channels_last_view(dX)  # the same memory, indexed (n, h, w, c)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i, i + sh * (ho - 1) + 1, sh)
-            columns = slice(j, j + sw * (wo - 1) + 1, sw)
-            update = (dY @ K_by_offset[i, j]).reshape(n, ho, wo, c)
-            dX_nhwc[:, rows, columns, :] += update
+    # Blocks of samples write disjoint parts of dX; the offsets add up in
+    # the same order in every block.
+    blocks = sample_blocks(n, ho * wo * kh * kw * c * (n_filters + 1))
+
+    offsets = [(i, j) for i in range(kh) for j in range(kw)]
+    K_stack = K_by_offset.reshape(kh * kw, n_filters, c)
+
+    def block(b):
+        samples = blocks[b]
+        rows_of_dY = dY[samples.start * ho * wo : samples.stop * ho * wo]
+        dX_block = dX_nhwc[samples]
+        # Stacked products compute several offsets' dY @ K[:, :, i, j] in one
+        # call (the same BLAS call per offset as a loop), as many at a time
+        # as fit in STACK_BYTES.
+        per_offset = rows_of_dY.shape[0] * c * dY.itemsize
+        group = max(1, min(len(offsets), STACK_BYTES // max(per_offset, 1)))
+        for first in range(0, len(offsets), group):
+            updates = np.matmul(rows_of_dY, K_stack[first : first + group])
+            for (i, j), update in zip(offsets[first : first + group], updates):
+                rows = slice(i, i + sh * (ho - 1) + 1, sh)
+                columns = slice(j, j + sw * (wo - 1) + 1, sw)
+                dX_block[:, rows, columns, :] += update.reshape(-1, ho, wo, c)
+
+    run_blocks(block, len(blocks))
     return dX
 
 

@@ -31,6 +31,9 @@ import math
 
 import numpy as np
 
+from ._threads import work_groups
+from ._workers import run_blocks
+
 # Axis order of the stored (channels-last) array, by the number of
 # dimensions of the logical array, and its inverse.
 _TO_CHANNELS_LAST = {2: (0, 1), 4: (0, 2, 3, 1)}
@@ -39,7 +42,10 @@ _FROM_CHANNELS_LAST = {2: (0, 1), 4: (0, 3, 1, 2)}
 
 def channels_last_shape(shape):
     """The stored shape of a logical ``shape``: ``(n, h, w, c)`` for NCHW."""
-    return tuple(shape[axis] for axis in _TO_CHANNELS_LAST[len(shape)])
+    if len(shape) == 4:
+        n, c, h, w = shape
+        return (n, h, w, c)
+    return tuple(shape)
 
 
 def channels_last_view(X):
@@ -133,10 +139,19 @@ def row_block(n_rows, n_cols):
 
 
 def add_bias(Y, b):
-    """``Y += b`` for a C-contiguous ``(rows, n)`` matrix, in wide blocks."""
-    k = row_block(*Y.shape)
-    wide = Y.reshape(-1, k * Y.shape[1])
-    wide += np.tile(b, k)
+    """``Y += b`` for a C-contiguous ``(rows, n)`` matrix, in wide blocks.
+
+    The rows are taken ``k`` at a time as rows of ``k * n`` values (about
+    512), and the few rows left over one by one.
+    """
+    rows, n = Y.shape
+    k = max(1, 512 // n)
+    head = rows - rows % k
+    if head:
+        wide = Y[:head].reshape(-1, k * n)
+        wide += np.broadcast_to(b, (k, n)).ravel()
+    if head < rows:
+        Y[head:] += b
 
 
 def sum_rows(Y):
@@ -164,7 +179,21 @@ def transposed_product(A, B, block_rows=2048):
     -------
     product : ndarray of shape (m, k)
     """
-    product = A[:block_rows].T @ B[:block_rows]
-    for start in range(block_rows, A.shape[0], block_rows):
-        product += A[start : start + block_rows].T @ B[start : start + block_rows]
+    if A.shape[0] <= block_rows:
+        return A.T @ B
+    starts = range(0, A.shape[0], block_rows)
+    # The products of the row blocks may run on several threads; they are
+    # summed in block order, so the result does not depend on the threads.
+    groups = work_groups(len(starts), A.shape[0] * A.shape[1] * B.shape[1])
+    parts = [None] * len(starts)
+
+    def group(g):
+        for block in groups[g]:
+            rows = slice(starts[block], starts[block] + block_rows)
+            parts[block] = A[rows].T @ B[rows]
+
+    run_blocks(group, len(groups))
+    product = parts[0]
+    for part in parts[1:]:
+        product += part
     return product

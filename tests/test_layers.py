@@ -438,3 +438,26 @@ def test_conv2d_results_do_not_depend_on_input_memory_layout(padding, stride):
     np.testing.assert_allclose(dX_last, dX_first, rtol=1e-12, atol=1e-12)
     for key in grads_last:
         np.testing.assert_allclose(grads_last[key], layer.grads[key], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "pool_size, stride, shape",
+    [(2, None, (2, 3, 6, 6)), (2, None, (2, 3, 7, 5)), (2, 3, (2, 3, 6, 6)),
+     (2, 3, (2, 3, 8, 7)), ((2, 3), None, (1, 2, 4, 9)), (3, 2, (1, 2, 7, 7))],
+)
+def test_maxpool2d_gradient_is_zero_where_no_window_reaches(pool_size, stride, shape):
+    # Positions left out by the windows (odd sizes, strides larger than the
+    # pool) get no gradient, whatever was in memory before.
+    rng = np.random.RandomState(0)
+    layer = built(MaxPool2D(pool_size, stride=stride), shape[1:])
+    X = distinct_values(rng, shape)
+    out = layer.forward(X, training=True)
+    dX = layer.backward(np.ones_like(out))
+    ph, pw = pair(pool_size)
+    sh, sw = pair(stride if stride is not None else pool_size)
+    covered = np.zeros(shape, dtype=bool)
+    for p in range(out.shape[2]):
+        for q in range(out.shape[3]):
+            covered[:, :, p * sh : p * sh + ph, q * sw : q * sw + pw] = True
+    assert np.all(dX[~covered] == 0)
+    assert dX.sum() == out.size  # one unit of gradient per window

@@ -169,3 +169,30 @@ def test_learning_rate_schedules():
     assert cosine[5] == pytest.approx(0.05)
     assert cosine[10] == pytest.approx(0.0) and cosine[11] == pytest.approx(0.0)
     assert all(a >= b for a, b in zip(cosine, cosine[1:]))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw"])
+def test_state_pickled_as_per_parameter_lists_loads_and_continues_identically(solver):
+    # skconv 0.1 pickled the momenta as one array per parameter; the state
+    # is now one flat array per kind, and such pickles must continue alike.
+    rng = np.random.RandomState(0)
+    params = [rng.normal(size=(3, 2)), rng.normal(size=2)]
+    grads = [[rng.normal(size=p.shape) for p in params] for _ in range(3)]
+    opt = SOLVERS[solver]([p.copy() for p in params])
+    ours = [p.copy() for p in params]
+    for g in grads[:2]:
+        opt.update_params(ours, g)
+    old_state = {k: v for k, v in opt.__dict__.items() if k not in ("_shapes",)}
+    for name in opt._state_names:
+        old_state[name] = [view.copy() for view in getattr(opt, name)]
+        del old_state["_" + name]
+    loaded = type(opt).__new__(type(opt))
+    loaded.__setstate__(old_state)
+    theirs = [p.copy() for p in ours]
+    opt.update_params(ours, grads[2])
+    loaded.update_params(theirs, grads[2])
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    for name in opt._state_names:
+        for a, b in zip(getattr(opt, name), getattr(loaded, name)):
+            np.testing.assert_array_equal(a, b)

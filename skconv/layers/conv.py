@@ -1,11 +1,13 @@
 """Conv2D: 2-D multi-channel cross-correlation, on im2col and one product."""
 
+import functools
+
 import numpy as np
 
 from .._conv import (
+    Windows,
     conv_input_gradient,
     conv_output_length,
-    im2col,
     kernel_from_matrix,
     kernel_matrix,
     pad_images,
@@ -19,7 +21,24 @@ from .._layout import (
     sum_rows,
     transposed_product,
 )
+from .._threads import sample_blocks
+from .._workers import run_blocks
 from .base import Layer, init_uniform
+
+
+@functools.lru_cache(maxsize=256)
+def _geometry(height, width, kernel_size, stride, padding):
+    """:meth:`Conv2D.geometry`, computed once per shape (it runs every batch)."""
+    (kh, kw), (sh, sw) = kernel_size, stride
+    pads = (
+        padding_amounts(height, kh, sh, padding),
+        padding_amounts(width, kw, sw, padding),
+    )
+    out = (
+        conv_output_length(height, kh, sh, padding),
+        conv_output_length(width, kw, sw, padding),
+    )
+    return pads, out
 
 
 class Conv2D(Layer):
@@ -108,16 +127,8 @@ class Conv2D(Layer):
         out : tuple of (int, int)
             The output map's ``(height, width)``.
         """
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        pads = (
-            padding_amounts(height, kh, sh, self.padding),
-            padding_amounts(width, kw, sw, self.padding),
-        )
-        out = (
-            conv_output_length(height, kh, sh, self.padding),
-            conv_output_length(width, kw, sw, self.padding),
-        )
-        return pads, out
+        return _geometry(height, width, tuple(self.kernel_size), tuple(self.stride),
+                         self.padding)
 
     def output_shape(self, input_shape):
         _, height, width = input_shape
@@ -166,11 +177,32 @@ class Conv2D(Layer):
         n, _, height, width = X.shape
         pads, (ho, wo) = self.geometry(height, width)
         X_padded = pad_images(X, pads)
-        cols = im2col(X_padded, self.kernel_size, self.stride, (ho, wo))
-        Y = cols @ kernel_matrix(self.params["W"]).T
-        add_bias(Y, self.params["b"])
+        windows = Windows(X_padded, self.kernel_size, self.stride, (ho, wo))
+        weights = kernel_matrix(self.params["W"]).T
+        bias = self.params["b"]
+        # Training keeps the whole window matrix for the kernel gradient;
+        # inference gathers one block of samples at a time, in cache.
+        storage = windows.empty(n) if training else None
+        Y = np.empty((n * ho * wo, self.n_filters), dtype=X.dtype)
+        blocks = sample_blocks(n, ho * wo * weights.shape[0] * (self.n_filters + 1),
+                               ho * wo * weights.shape[0] * X.itemsize)
+
+        def block(b):
+            samples = blocks[b]
+            if training:
+                windows.fill(storage, samples, samples)
+                cols = windows.matrix(storage, samples)
+            else:
+                own = windows.empty(samples.stop - samples.start)
+                windows.fill(own, samples)
+                cols = windows.matrix(own)
+            rows = Y[samples.start * ho * wo : samples.stop * ho * wo]
+            np.matmul(cols, weights, out=rows)
+            add_bias(rows, bias)
+
+        run_blocks(block, len(blocks))
         if training:
-            self._cache = (cols, X_padded.shape, pads, (ho, wo))
+            self._cache = (windows.matrix(storage), X_padded.shape, pads, (ho, wo))
         # Rows of Y are (sample, row, col): NCHW without a copy, stored
         # channels-last as the next im2col reads it.
         return from_channels_last(Y, (n, self.n_filters, ho, wo))

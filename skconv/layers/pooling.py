@@ -1,5 +1,6 @@
 """Pooling layers: MaxPool2D, AvgPool2D and GlobalAvgPool2D."""
 
+import functools
 import math
 
 import numpy as np
@@ -14,7 +15,20 @@ from .._layout import (
     match_layout,
     row_block,
 )
+from .._threads import work_blocks
+from .._workers import run_blocks
 from .base import Layer
+
+#: Work units per input value of a max-pooling pass: a few element-wise
+#: passes with temporaries, each slower than a multiply-add in a product.
+POOL_WORK = 32
+
+
+@functools.lru_cache(maxsize=64)
+def _window_offsets(pool_size):
+    """The ``(i, j)`` offsets inside a pooling window, row-major."""
+    ph, pw = pool_size
+    return tuple((i, j) for i in range(ph) for j in range(pw))
 
 
 class _Pool2D(Layer):
@@ -45,8 +59,7 @@ class _Pool2D(Layer):
         return pool_output_length(height, ph, sh), pool_output_length(width, pw, sw)
 
     def _offsets(self):
-        ph, pw = self.pool_size
-        return [(i, j) for i in range(ph) for j in range(pw)]
+        return _window_offsets(self.pool_size)
 
     def output_shape(self, input_shape):
         channels, height, width = input_shape
@@ -90,22 +103,38 @@ class MaxPool2D(_Pool2D):
     def forward(self, X, training=False):
         out_shape = self._out_shape(*X.shape[2:])
         offsets = self._offsets()
-        out = copy_in_layout(window_view(X, offsets[0], self.stride, out_shape))
-        # In training, the index of the window offset holding the maximum.
-        # zeros_like keeps the memory layout of `out`, so that every pass
-        # below runs over matching strides.
-        # The smallest unsigned type that counts the window's offsets.
+        first = window_view(X, offsets[0], self.stride, out_shape)
+        # empty_like with order "K" keeps the memory layout of the view
+        # (channels-last after a conv), so every pass below runs over
+        # matching strides.
+        out = np.empty_like(first, order="K")
+        # In training, the index of the window offset holding the maximum,
+        # in the smallest unsigned type that counts the window's offsets.
         index_type = np.min_scalar_type(len(offsets) - 1)
-        argmax = np.zeros_like(out, dtype=index_type) if training else None
-        for k, offset in enumerate(offsets[1:], start=1):
-            view = window_view(X, offset, self.stride, out_shape)
-            if training:
-                # The last offset that beats the running maximum is the
-                # first (row-major) position holding the window's maximum.
-                # Arithmetic, not masked writes, which are slow.
-                beats = np.multiply(view > out, k, dtype=index_type)
-                np.maximum(argmax, beats, out=argmax)
-            np.maximum(out, view, out=out)
+        argmax = None
+        if training:  # the first offset's index, 0, needs no pass if others follow
+            make = np.empty_like if len(offsets) > 1 else np.zeros_like
+            argmax = make(out, dtype=index_type)
+        blocks = work_blocks(X.shape[0], POOL_WORK * X[0].size)
+
+        def block(b):
+            samples = blocks[b]
+            Xb, outb = X[samples], out[samples]
+            np.copyto(outb, first[samples])
+            for k, offset in enumerate(offsets[1:], start=1):
+                view = window_view(Xb, offset, self.stride, out_shape)
+                if training:
+                    # The last offset that beats the running maximum is the
+                    # first (row-major) position holding the window's maximum.
+                    # Arithmetic, not masked writes, which are slow.
+                    if k == 1:
+                        np.multiply(view > outb, 1, dtype=index_type, out=argmax[samples])
+                    else:
+                        beats = np.multiply(view > outb, k, dtype=index_type)
+                        np.maximum(argmax[samples], beats, out=argmax[samples])
+                np.maximum(outb, view, out=outb)
+
+        run_blocks(block, len(blocks))
         if training:
             self._cache = (argmax, X.shape)
         return out
@@ -114,14 +143,25 @@ class MaxPool2D(_Pool2D):
         argmax, input_shape = self._cache
         out_shape = argmax.shape[2:]
         dout = match_layout(dout, argmax)
-        dX = channels_last_zeros(input_shape, dout.dtype)
         overlapping = any(s < p for s, p in zip(self.stride, self.pool_size))
-        for k, offset in enumerate(self._offsets()):
-            view = window_view(dX, offset, self.stride, out_shape)
-            if overlapping:
-                view += dout * (argmax == k)
-            else:  # each input position belongs to one window: assign
-                np.multiply(dout, argmax == k, out=view)
+        # Windows that tile the input exactly assign every position of dX.
+        tiled = tuple(self.stride) == tuple(self.pool_size) and all(
+            o * s == size for o, s, size in zip(out_shape, self.stride, input_shape[2:])
+        )
+        dX = (channels_last_empty if tiled else channels_last_zeros)(input_shape, dout.dtype)
+        blocks = work_blocks(len(dX), POOL_WORK * dX[0].size)
+
+        def block(b):
+            samples = blocks[b]
+            dXb, doutb, argmaxb = dX[samples], dout[samples], argmax[samples]
+            for k, offset in enumerate(self._offsets()):
+                view = window_view(dXb, offset, self.stride, out_shape)
+                if overlapping:
+                    view += doutb * (argmaxb == k)
+                else:  # each input position belongs to one window: assign
+                    np.multiply(doutb, argmaxb == k, out=view)
+
+        run_blocks(block, len(blocks))
         return dX
 
 
