@@ -23,12 +23,15 @@ from skconv.datasets import load_fashion_mnist
 
 try:
     from benchmarks._machine import machine_info, print_machine
+    from benchmarks.bench_fashion_recipe import RECIPE
 except ImportError:  # run as a script from benchmarks/
     from _machine import machine_info, print_machine
+    from bench_fashion_recipe import RECIPE
 
-NETWORK = dict(filters=(32, 64), hidden_layer_sizes=(128,), batch_normalization=True,
-               dropout=0.3, solver="adamw", weight_decay=5e-4, alpha=0.0,
-               learning_rate_init=2e-3, batch_size=64, random_state=0)
+#: The Fashion recipe's network and optimizer, one epoch at a time.
+NETWORK = {key: value for key, value in RECIPE.items()
+           if key not in ("learning_rate", "max_iter")}
+
 AUGMENTATIONS = {
     "none": None,
     "recipe (shift 2, flip, erasing 0.5)": Augmentation(
@@ -39,7 +42,7 @@ AUGMENTATIONS = {
 
 
 def epoch_seconds(augmentation, X, y):
-    clf = ConvNetClassifier(**NETWORK, augmentation=augmentation)
+    clf = ConvNetClassifier(**NETWORK, augmentation=augmentation, random_state=0)
     start = time.process_time()
     clf.partial_fit(X, y, classes=np.arange(10))
     return time.process_time() - start

@@ -186,16 +186,12 @@ Augmentation.__module__ = "skconv.augmentation"
 
 def _area_range(erasing_area):
     """``erasing_area`` as ``(low, high)`` with ``0 < low <= high <= 1``."""
+    message = ("Augmentation erasing_area must be a pair of floats (low, high) with "
+               f"0 < low <= high <= 1; got {erasing_area!r}.")
     try:
         low, high = (float(value) for value in erasing_area)
     except (TypeError, ValueError) as exc:
-        raise ValueError(
-            "Augmentation erasing_area must be a pair of floats (low, high) with "
-            f"0 < low <= high <= 1; got {erasing_area!r}."
-        ) from exc
+        raise ValueError(message) from exc
     if not 0 < low <= high <= 1:
-        raise ValueError(
-            "Augmentation erasing_area must be a pair of floats (low, high) with "
-            f"0 < low <= high <= 1; got {erasing_area!r}."
-        )
+        raise ValueError(message)
     return low, high
