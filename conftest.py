@@ -14,13 +14,28 @@ if any(importlib.util.find_spec(name) is None
        for name in ("skl2onnx", "onnx", "onnxruntime")):
     collect_ignore.append("skconv/onnx")
 
+#: Under pytest-xdist, the BLAS limit of this worker (kept for the session).
+_worker_blas_limit = None
+
+
 def pytest_configure(config):
-    """With pytest-xdist (``-n 2``), keep each ``xdist_group`` on one worker.
+    """pytest-xdist (``-n auto``): groups stay on one worker; one BLAS thread each.
 
     The README's snippets run in order in one namespace, the examples in one
     process and the Dask cluster starts once per group, so xdist's default
     "load" distribution becomes "loadgroup" (which spreads every other test
     as "load" does).
+
+    Each worker is given one BLAS thread: with as many workers as cores, a
+    second OpenBLAS thread per worker only busy-waits for a core that another
+    worker holds (on 2 cores it cost the suite a third more CPU time). Tests
+    about threads set their own limits with ``threadpool_limits``.
     """
+    global _worker_blas_limit
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
+    if os.environ.get("PYTEST_XDIST_WORKER") and _worker_blas_limit is None:
+        import scipy.linalg  # noqa: F401 -- load SciPy's BLAS too, so the limit covers it
+        import threadpoolctl
+
+        _worker_blas_limit = threadpoolctl.threadpool_limits(limits=1, user_api="blas")

@@ -1,11 +1,12 @@
-"""Scale: parallel grid search (loky, Dask), out-of-core partial_fit, dask-ml.
+"""Scale: parallel grid search (loky, Dask), dask-ml's out-of-core Incremental.
+
+``partial_fit`` over a memmap is in ``test_out_of_core.py``.
 
 The Dask tests need the optional extras (``pip install "dask[distributed]"
 dask-ml``) and skip without them.
 """
 
 import os
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -116,36 +117,3 @@ def test_incremental_over_a_dask_array(dask_client):
     assert accuracy > 0.6
     proba = clf.predict_proba(da.from_array(X_all[1500:], chunks=100)).compute()
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
-
-
-def test_partial_fit_over_a_memmap_learns_in_bounded_memory(tmp_path):
-    n_rows, chunk = 20_000, 1_000
-    rng = np.random.RandomState(0)
-    path = tmp_path / "images.f32"
-    X_map = np.memmap(path, dtype=np.float32, mode="w+", shape=(n_rows, 64))
-    index = rng.randint(1_500, size=n_rows)  # the last 297 digits are held out
-    for start in range(0, n_rows, chunk):
-        rows = index[start : start + chunk]
-        X_map[start : start + chunk] = _X[rows] / 16 + rng.normal(0, 0.05, size=(len(rows), 64))
-    X_map.flush()
-    y_all = _Y[index]
-    del X_map
-
-    X_map = np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, 64))
-    clf = ConvNetClassifier(filters=(4,), hidden_layer_sizes=(16,), learning_rate_init=0.01,
-                            random_state=0)
-    classes = np.arange(10)
-    tracemalloc.start()
-    try:
-        for start in range(0, n_rows, chunk):
-            clf.partial_fit(X_map[start : start + chunk], y_all[start : start + chunk],
-                            classes=classes)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert clf.n_iter_ == n_rows // chunk and clf.t_ == n_rows
-    # Python-side allocations stayed at the scale of one chunk, far below the
-    # 5 MB of the whole memmap.
-    assert peak < X_map.nbytes / 4, (peak, X_map.nbytes)
-    assert clf.layers_[0].params["W"].dtype == np.float32
-    assert clf.score(_X[1500:].astype(np.float32) / 16, _Y[1500:]) > 0.8
