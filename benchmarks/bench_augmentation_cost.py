@@ -53,7 +53,7 @@ def main(argv=None):
     parser.add_argument("--n-samples", type=int, default=6000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    print_machine(machine_info())
+    print_machine(machine_info(), "skconv augmentation cost benchmark")
     X, y = load_fashion_mnist(return_X_y=True)
     X, y = X[:args.n_samples], y[:args.n_samples]
     times = {name: [] for name in AUGMENTATIONS}

@@ -141,7 +141,7 @@ def main(argv=None):
     import skconv
 
     info = _machine.machine_info()
-    _machine.print_machine(info)
+    _machine.print_machine(info, "skconv busy-machine benchmark")
     print(f"skconv            {skconv.__file__}")
     X, y, _, _, source = _workloads.load_data(
         args.data_home, args.n_train, 0, allow_random=args.quick, need_test=False

@@ -74,7 +74,7 @@ def main(argv=None):
     parser.add_argument("recipes", nargs="*", default=list(RECIPES),
                         help=f"recipes to score (default: all): {', '.join(RECIPES)}")
     args = parser.parse_args(argv)
-    print_machine(machine_info())
+    print_machine(machine_info(), "skconv digits recipes benchmark")
     X, y = load_digits(return_X_y=True)
     X = X / 16
     for name in args.recipes:

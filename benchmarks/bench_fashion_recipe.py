@@ -138,7 +138,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="2,000 training and 1,000 test images, 2 epochs")
     args = parser.parse_args(argv)
-    print_machine(machine_info())
+    print_machine(machine_info(), "skconv Fashion-MNIST recipe benchmark")
     X, y = load_fashion_mnist(return_X_y=True)
     X_test, y_test = load_fashion_mnist(return_X_y=True, kind="test")
     epochs = args.epochs

@@ -160,7 +160,7 @@ def main(argv=None):
     info.update(onnx=onnx.__version__, onnxruntime=onnxruntime.__version__,
                 skl2onnx=skl2onnx.__version__)
     info["other_cpu_load_before"] = _machine.other_cpu_load()
-    _machine.print_machine(info)
+    _machine.print_machine(info, "skconv ONNX benchmark")
     print(f"onnx              onnx {info['onnx']}, onnxruntime {info['onnxruntime']}, "
           f"skl2onnx {info['skl2onnx']}")
     _machine.warn_if_busy(info["other_cpu_load_before"], "before the run",
