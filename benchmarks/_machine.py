@@ -1,6 +1,7 @@
 """The machine a run measured: CPU, versions, BLAS kernels, load, matmul peak."""
 
 import datetime
+import importlib.metadata
 import os
 import platform
 import statistics
@@ -38,7 +39,16 @@ def cpu_model():
 
 
 def machine_info(torch_version=None):
-    """Date, CPU, versions, the OPENBLAS_* variables and every BLAS pool."""
+    """Date, CPU, versions, the OPENBLAS_* variables and every BLAS pool.
+
+    ``torch_version`` defaults to the installed PyTorch's, if any (without
+    importing it).
+    """
+    if torch_version is None:
+        try:
+            torch_version = importlib.metadata.version("torch")
+        except importlib.metadata.PackageNotFoundError:
+            pass
     blas = [
         {key: info.get(key) for key in BLAS_KEYS}
         for info in threadpoolctl.threadpool_info()
