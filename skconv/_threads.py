@@ -48,10 +48,13 @@ import threadpoolctl
 
 from ._load import LoadMeter, usable_cores
 
-#: Work units (multiply-adds plus values copied) of one block: about a
-#: quarter to half a millisecond of one core, well above the cost of
-#: handing a block to another thread and of the Python calls a block makes.
-BLOCK_WORK = 1 << 22
+#: Work units (multiply-adds plus values copied) of one block: about half
+#: a millisecond to a millisecond of one core. Half of that was too little:
+#: on idle cores of the 2-core test VM the 8-16-filter network's one-epoch
+#: fit took 1.15x as long with a helper as without (each core runs slower
+#: while the other works, and a block's hand-off costs), while the 32-64
+#: network still gained 1.2x.
+BLOCK_WORK = 1 << 23
 
 #: Blocks an operation is cut into at most: enough to balance two to four
 #: cores; more blocks cost more Python calls and smaller products.
@@ -98,7 +101,7 @@ def sample_blocks(n_samples, work_per_sample, bytes_per_sample=0):
     >>> from skconv._threads import sample_blocks
     >>> sample_blocks(64, 1000)
     [slice(0, 64, None)]
-    >>> sample_blocks(10, 2**20)
+    >>> sample_blocks(10, 2**21)
     [slice(0, 5, None), slice(5, 10, None)]
     """
     by_work = min(MAX_BLOCKS, n_samples * work_per_sample // BLOCK_WORK)
