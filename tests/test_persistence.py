@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skconv import ConvNetClassifier
+from skconv import ConvNetClassifier, persistence
 
 _X, _Y = load_digits(return_X_y=True)
 X = _X[:150] / 16
@@ -87,14 +87,19 @@ def test_binary_model_round_trip(tmp_path):
 
 # ------------------------------------------------------------------ skops
 
-skops_io = pytest.importorskip("skops.io")
-from skconv import persistence  # noqa: E402
-from skops.io.exceptions import UntrustedTypesFoundException  # noqa: E402
+@pytest.fixture(scope="module")
+def skops_io():
+    """skops.io, an optional extra that CI installs: only its tests skip without it.
+
+    Imported here rather than at collection: it takes seconds (skops lists
+    every scikit-learn estimator), paid only by the process that runs these.
+    """
+    return pytest.importorskip("skops.io")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
-def test_skops_round_trip_is_bit_identical(architecture, dtype, tmp_path):
+def test_skops_round_trip_is_bit_identical(skops_io, architecture, dtype, tmp_path):
     clf = fit(ARCHITECTURES[architecture], dtype)
     skops_io.dump(clf, tmp_path / "model.skops")
     untrusted = skops_io.get_untrusted_types(file=tmp_path / "model.skops")
@@ -108,7 +113,7 @@ def test_skops_round_trip_is_bit_identical(architecture, dtype, tmp_path):
     assert_same_model(clf, loaded, dtype)
 
 
-def test_skops_pipeline_with_scaler_round_trip(tmp_path):
+def test_skops_pipeline_with_scaler_round_trip(skops_io, tmp_path):
     pipe = make_pipeline(StandardScaler(), ConvNetClassifier(**SMALL))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -181,7 +186,7 @@ class Custom:
     ],
     ids=["function-transformer", "custom-attribute"],
 )
-def test_untrusted_types_are_refused(make, tmp_path):
+def test_untrusted_types_are_refused(skops_io, make, tmp_path):
     model = make()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -192,6 +197,8 @@ def test_untrusted_types_are_refused(make, tmp_path):
     untrusted = set(skops_io.get_untrusted_types(file=tmp_path / "model.skops"))
     foreign = untrusted - set(persistence.trusted_types())
     assert foreign and all(not name.startswith("skconv.") for name in foreign)
+    from skops.io.exceptions import UntrustedTypesFoundException
+
     with pytest.raises(UntrustedTypesFoundException, match="not skconv's"):
         persistence.load(tmp_path / "model.skops")
     with pytest.raises(TypeError, match=sorted(foreign)[0].replace(".", r"\.")):
