@@ -8,14 +8,12 @@ loop allocates in the background (which made the bound flaky).
 import tracemalloc
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 from skconv import ConvNetClassifier
 
-_X, _Y = load_digits(return_X_y=True)
 
-
-def test_partial_fit_over_a_memmap_learns_in_bounded_memory(tmp_path):
+def test_partial_fit_over_a_memmap_learns_in_bounded_memory(raw_digits, tmp_path):
+    X_raw, y_raw = raw_digits
     n_rows, chunk = 20_000, 1_000
     rng = np.random.RandomState(0)
     path = tmp_path / "images.f32"
@@ -23,9 +21,9 @@ def test_partial_fit_over_a_memmap_learns_in_bounded_memory(tmp_path):
     index = rng.randint(1_500, size=n_rows)  # the last 297 digits are held out
     for start in range(0, n_rows, chunk):
         rows = index[start : start + chunk]
-        X_map[start : start + chunk] = _X[rows] / 16 + rng.normal(0, 0.05, size=(len(rows), 64))
+        X_map[start : start + chunk] = X_raw[rows] / 16 + rng.normal(0, 0.05, size=(len(rows), 64))
     X_map.flush()
-    y_all = _Y[index]
+    y_all = y_raw[index]
     del X_map
 
     X_map = np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, 64))
@@ -45,4 +43,4 @@ def test_partial_fit_over_a_memmap_learns_in_bounded_memory(tmp_path):
     # 5 MB of the whole memmap.
     assert peak < X_map.nbytes / 4, (peak, X_map.nbytes)
     assert clf.layers_[0].params["W"].dtype == np.float32
-    assert clf.score(_X[1500:].astype(np.float32) / 16, _Y[1500:]) > 0.8
+    assert clf.score(X_raw[1500:].astype(np.float32) / 16, y_raw[1500:]) > 0.8
