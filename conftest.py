@@ -3,6 +3,8 @@
 import importlib.util
 import os
 
+import pytest
+
 # scikit-learn's check_array_api_input is skipped unless SciPy's array API
 # support is switched on, and SciPy reads this only when first imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
@@ -18,13 +20,40 @@ if any(importlib.util.find_spec(name) is None
 _worker_blas_limit = None
 
 
-def pytest_configure(config):
-    """pytest-xdist (``-n auto``): groups stay on one worker; one BLAS thread each.
+#: Test modules whose tests share one expensive setup: the README's snippets
+#: run in order in one namespace, the examples in one process, the Dask tests
+#: on one cluster. Under pytest-xdist each of them runs whole on one worker.
+ONE_WORKER_MODULES = frozenset(
+    {"tests/test_readme.py", "tests/test_examples.py", "tests/test_scale.py"}
+)
 
-    The README's snippets run in order in one namespace, the examples in one
-    process and the Dask cluster starts once per group, so xdist's default
-    "load" distribution becomes "loadgroup" (which spreads every other test
-    as "load" does).
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent without xdist
+def pytest_xdist_make_scheduler(config, log):
+    """``-n auto``: spread the tests one by one, as xdist's "load" does, except
+    that each module of :data:`ONE_WORKER_MODULES` goes whole to one worker.
+
+    xdist's own groups (``xdist_group`` marks with ``--dist loadgroup``) do not
+    work with pytest 9.2: xdist 3.8 tags a worker's test ids through an
+    attribute that pytest no longer reads, so every worker ran the examples and
+    the README's snippets again (29 s and about 40 s of CPU more). Grouping by
+    module on the controller needs neither the tags nor the marks. A
+    distribution chosen with ``--dist`` other than "load" is left alone.
+    """
+    if config.option.dist != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return ModulesOnOneWorker(config, log)
+
+
+def pytest_configure(config):
+    """pytest-xdist (``-n auto``): one BLAS thread per worker.
 
     Each worker is given one BLAS thread, so that ``-n auto`` on a machine
     of N cores runs N BLAS threads, not N * N (skconv limits BLAS inside
@@ -34,8 +63,6 @@ def pytest_configure(config):
     each). Tests about threads set their own limits with ``threadpool_limits``.
     """
     global _worker_blas_limit
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
     if os.environ.get("PYTEST_XDIST_WORKER") and _worker_blas_limit is None:
         import scipy.linalg  # noqa: F401 -- load SciPy's BLAS too, so the limit covers it
         import threadpoolctl

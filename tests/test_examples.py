@@ -7,8 +7,9 @@ in one Python process apart from the tests, as sphinx-gallery runs them (with
 the figures closed and matplotlib's settings reset between two): starting
 Python and importing scikit-learn and matplotlib once instead of once per
 script was a third of this file's time. matplotlib is an optional dependency
-(the ``examples`` extra): without it these tests skip. Under pytest-xdist they
-stay on one worker (``xdist_group``), so the scripts run once.
+(the ``examples`` extra): without it these tests skip. Under pytest-xdist the
+module runs whole on one worker (the root conftest's scheduler), so the
+scripts run once.
 """
 
 import json
@@ -21,7 +22,6 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("matplotlib")
-pytestmark = pytest.mark.xdist_group("examples")  # one run of them all, on one worker
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))

@@ -9,8 +9,8 @@ optional says so by what it imports; it then skips only when that is absent
 block too slow for the suite is marked, on the line before it, with
 ``<!-- readme-test: not run: why -->``, and reported as skipped with that reason.
 The snippets run in a temporary folder (the persistence snippet writes a file).
-Under pytest-xdist they stay on one worker (``xdist_group``); a test run on
-its own first runs the blocks above it.
+Under pytest-xdist the module runs whole on one worker (the root conftest's
+scheduler); a test run on its own first runs the blocks above it.
 """
 
 import doctest
@@ -47,7 +47,6 @@ def python_blocks():
 
 
 BLOCKS = python_blocks()
-pytestmark = pytest.mark.xdist_group("readme")
 
 #: What a block needs, by a string in it: (is it there?, reason to skip).
 NEEDS = {

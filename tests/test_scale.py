@@ -26,9 +26,8 @@ X = _X[:300] / 16
 Y = _Y[:300]
 GRID = {"kernel_size": [3, 5], "filters": [(4,), (4, 8)]}
 SMALL = dict(hidden_layer_sizes=(8,), max_iter=3, learning_rate_init=0.01, random_state=0)
-# Under pytest-xdist, one worker: the searches and the Dask cluster are module
+# Under pytest-xdist, one worker (the root conftest): the searches and the Dask cluster are module
 # fixtures, started once.
-pytestmark = pytest.mark.xdist_group("scale")
 
 
 def grid_search(n_jobs):
