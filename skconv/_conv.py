@@ -21,6 +21,8 @@ memory as :mod:`skconv._layout` says) sits beside :func:`correlate_naive`,
 a deliberately slow reference that the tests compare it against.
 """
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -246,15 +248,35 @@ def im2col(X, kernel, stride, out_shape):
 STACK_BYTES = 1 << 21
 
 
-def conv_input_gradient(dY, K, input_shape, stride, out_shape):
-    """Gradient of a cross-correlation with respect to its (padded) input.
+@functools.lru_cache(maxsize=256)
+def offsets_seeing_input(kernel, stride, n_out, pad_before, size):
+    """The kernel offsets along one axis whose windows see the input, not only padding.
+
+    Offset ``i`` reads padded positions ``i, i + stride, ...,
+    i + stride * (n_out - 1)``; the input itself is at ``pad_before ..
+    pad_before + size - 1``. On maps smaller than the kernel (a 1 x 1 map
+    under a 3 x 3 'same' kernel, a one-row image) most offsets see only zeros.
+
+    Returns
+    -------
+    offsets : tuple of int
+    """
+    return tuple(
+        i for i in range(kernel)
+        if any(pad_before <= i + stride * p < pad_before + size for p in range(n_out))
+    )
+
+
+def conv_input_gradient(dY, K, input_shape, stride, out_shape, pads=((0, 0), (0, 0))):
+    """Gradient of a cross-correlation with respect to its input.
 
     ``dX_j = sum_i dY_i (*full) K_ij``: the full convolution of the output
     gradients with the kernels. Written as a sum over kernel offsets
     ``(a, b)``: the product ``dY @ K[:, :, a, b]`` is added at the input
     positions that offset saw (the adjoint of :func:`im2col`, without
     building its matrix). Each addition runs over contiguous rows of
-    ``wo * channels`` values.
+    ``wo * channels`` values. Offsets that saw only padding are skipped:
+    what they would add lands in the padding, which is cut off.
 
     Parameters
     ----------
@@ -264,25 +286,32 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape):
     input_shape : tuple of int
         ``(n_samples, channels, height, width)`` of the padded input.
     stride, out_shape : tuple of (int, int)
+    pads : tuple of ((top, bottom), (left, right)), default=no padding
+        The zero padding ``input_shape`` includes.
 
     Returns
     -------
-    dX : ndarray of shape ``input_shape``
-        Stored channels-last.
+    dX : ndarray of shape (n_samples, channels, height - top - bottom, width - left - right)
+        The gradient of the input inside the padding; a view of an array
+        stored channels-last.
     """
-    n, c = input_shape[:2]
+    n, c, height, width = input_shape
     n_filters, _, kh, kw = K.shape
     sh, sw = stride
     ho, wo = out_shape
-    K_by_offset = np.ascontiguousarray(K.transpose(2, 3, 0, 1))  # (kh, kw, F, c)
+    (top, bottom), (left, right) = pads
+    rows_seen = offsets_seeing_input(kh, sh, ho, top, height - top - bottom)
+    columns_seen = offsets_seeing_input(kw, sw, wo, left, width - left - right)
+    offsets = [(i, j) for i in rows_seen for j in columns_seen]
+    # (offsets, F, c): the kernel slice of each offset, as dY @ K needs it.
+    K_stack = np.ascontiguousarray(
+        K.transpose(2, 3, 0, 1)[np.ix_(rows_seen, columns_seen)]
+    ).reshape(len(offsets), n_filters, c)
     dX = channels_last_zeros(input_shape, dY.dtype)
     dX_nhwc = channels_last_view(dX)  # the same memory, indexed (n, h, w, c)
     # Blocks of samples write disjoint parts of dX; the offsets add up in
     # the same order in every block.
-    blocks = sample_blocks(n, ho * wo * kh * kw * c * (n_filters + 1))
-
-    offsets = [(i, j) for i in range(kh) for j in range(kw)]
-    K_stack = K_by_offset.reshape(kh * kw, n_filters, c)
+    blocks = sample_blocks(n, ho * wo * len(offsets) * c * (n_filters + 1))
 
     def block(b):
         samples = blocks[b]
@@ -301,7 +330,7 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape):
                 dX_block[:, rows, columns, :] += update.reshape(-1, ho, wo, c)
 
     run_blocks(block, len(blocks))
-    return dX
+    return dX[:, :, top : height - bottom, left : width - right]
 
 
 def correlate_naive(X, K, b, stride=1, padding="valid"):

@@ -12,6 +12,7 @@ from skconv._conv import (
     correlate_naive,
     im2col,
     kernel_matrix,
+    offsets_seeing_input,
     pad_images,
     padding_amounts,
     pair,
@@ -204,6 +205,41 @@ def test_conv_input_gradient_counts_how_often_each_input_is_seen():
             expected[p : p + 2, 2 * q : 2 * q + 2] += 1
     np.testing.assert_array_equal(counts[0, 0], expected)
     assert np.all(counts[0, 0, :, 4] == 0)  # the last column is never visited
+
+
+def test_offsets_seeing_input_leave_out_the_ones_that_see_only_padding():
+    # A 3-tall 'same' kernel on a one-row map, padded 1 above and below: the
+    # rows above and below the middle one read zeros only.
+    assert offsets_seeing_input(3, 1, 1, 1, 1) == (1,)
+    # Without padding, or on maps as large as the kernel, every offset counts.
+    assert offsets_seeing_input(3, 1, 4, 0, 6) == (0, 1, 2)
+    assert offsets_seeing_input(3, 1, 2, 1, 2) == (0, 1, 2)
+    # A 5-wide 'same' kernel on a 2-wide map (padded 2 and 2, so the map is at
+    # columns 2 and 3): offset 0 reads columns 0 and 1, offset 4 columns 4 and 5.
+    assert offsets_seeing_input(5, 1, 2, 2, 2) == (1, 2, 3)
+    # Stride 2 over a padded map: offset 0 starts in the padding, then jumps in.
+    assert offsets_seeing_input(3, 2, 2, 1, 3) == (0, 1, 2)
+
+
+@pytest.mark.parametrize(
+    "size, kernel, stride",
+    [((1, 1), (3, 3), (1, 1)), ((1, 5), (3, 3), (1, 1)), ((2, 2), (5, 5), (1, 1)),
+     ((1, 7), (3, 5), (1, 2)), ((6, 5), (3, 3), (2, 2))],
+)
+def test_conv_input_gradient_through_padding_is_the_cropped_full_gradient(size, kernel, stride):
+    # Skipping the offsets that only see padding changes nothing inside the
+    # padding: the same sums, in the same order, bit for bit.
+    rng = np.random.RandomState(4)
+    (h, w), (kh, kw), (sh, sw) = size, kernel, stride
+    pads = (padding_amounts(h, kh, sh, "same"), padding_amounts(w, kw, sw, "same"))
+    padded = (3, 2, h + sum(pads[0]), w + sum(pads[1]))
+    out = (conv_output_length(h, kh, sh, "same"), conv_output_length(w, kw, sw, "same"))
+    K = rng.normal(size=(4, 2, kh, kw))
+    dY = rng.normal(size=(3 * out[0] * out[1], 4))
+    full = conv_input_gradient(dY, K, padded, stride, out)
+    (top, _), (left, _) = pads
+    cropped = full[:, :, top : top + h, left : left + w]
+    np.testing.assert_array_equal(conv_input_gradient(dY, K, padded, stride, out, pads), cropped)
 
 
 @pytest.mark.parametrize("channels", [3, 8])

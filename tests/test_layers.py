@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.signal import convolve2d, correlate2d
 
-from skconv._conv import pair
+from skconv._conv import correlate_naive, pair
 from skconv.layers import Conv2D, Dense, Flatten, Identity, Logistic, MaxPool2D, ReLU, Tanh
 from skconv.testing import assert_layer_gradients
 
@@ -65,9 +65,14 @@ def test_maxpool2d_gradients_match_finite_differences(pool_size, stride):
         (lambda: Conv2D(2, (3, 2), stride=(2, 3)), (2, 7, 8)),  # unused margins
         (lambda: MaxPool2D(2, stride=3), (1, 8, 8)),  # gaps between windows
         (lambda: MaxPool2D((1, 3), stride=(2, 1)), (2, 5, 6)),
+        # Maps on which the kernel's rim sees only padding (the cut kernel).
+        (lambda: Conv2D(2, 3, padding="same"), (3, 1, 1)),
+        (lambda: Conv2D(2, 3, padding="same"), (2, 1, 5)),
+        (lambda: Conv2D(2, (5, 3), stride=2, padding="same"), (2, 2, 1)),
     ],
     ids=["conv-big-kernel-same", "conv-big-kernel-same-s2", "conv-stride-1x2-same",
-         "conv-stride-2x3-valid", "pool-gaps", "pool-1x3-stride-2x1"],
+         "conv-stride-2x3-valid", "pool-gaps", "pool-1x3-stride-2x1",
+         "conv-3x3-same-on-1x1", "conv-3x3-same-on-one-row", "conv-5x3-same-s2-on-2x1"],
 )
 def test_edge_case_geometries_gradients_match_finite_differences(make, input_shape):
     rng = np.random.RandomState(0)
@@ -389,6 +394,35 @@ def test_conv2d_same_padding_output_matches_explicitly_padded_valid():
     # ceil(5/2)=3 rows need 1 extra row (bottom); ceil(6/2)=3 cols need 1 (right).
     Xp = np.pad(X, ((0, 0), (0, 0), (0, 1), (0, 1)))
     np.testing.assert_allclose(same.forward(X), valid.forward(Xp), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kernel, stride, shape",
+    [(3, 1, (3, 1, 1)), (3, 1, (2, 1, 5)), ((5, 3), 2, (2, 2, 1)), (5, 1, (1, 2, 3)),
+     (3, 2, (2, 1, 4))],
+)
+def test_conv2d_on_maps_smaller_than_its_reach_matches_the_reference(kernel, stride, shape):
+    # The kernel's rows and columns that only ever meet padding are cut: the
+    # output is still the padded cross-correlation, and their gradient is 0.
+    rng = np.random.RandomState(1)
+    layer = built(Conv2D(3, kernel, stride=stride, padding="same"), shape)
+    X = rng.normal(size=(2,) + shape)
+    W, b = layer.params["W"], layer.params["b"]
+    Y = layer.forward(X, training=True)
+    np.testing.assert_allclose(Y, correlate_naive(X, W, b, stride, "same"), rtol=1e-12)
+    layer.backward(rng.normal(size=Y.shape))
+    (top, _), (left, _) = layer.geometry(*shape[1:])[0]
+    kh, kw = W.shape[2:]
+    sees_input = np.zeros((kh, kw), dtype=bool)  # offsets that read a real pixel
+    for i in range(kh):
+        for j in range(kw):
+            rows = i + stride * np.arange(Y.shape[2]) - top
+            columns = j + stride * np.arange(Y.shape[3]) - left
+            sees_input[i, j] = ((rows >= 0) & (rows < shape[1])).any() and (
+                (columns >= 0) & (columns < shape[2])).any()
+    assert not sees_input.all()  # the case does cut the kernel
+    assert np.all(layer.grads["W"][:, :, ~sees_input] == 0)
+    assert np.all(layer.grads["W"][:, :, sees_input] != 0)
 
 
 @pytest.mark.parametrize(

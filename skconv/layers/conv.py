@@ -10,6 +10,7 @@ from .._conv import (
     conv_output_length,
     kernel_from_matrix,
     kernel_matrix,
+    offsets_seeing_input,
     pad_images,
     padding_amounts,
     pair,
@@ -39,6 +40,39 @@ def _geometry(height, width, kernel_size, stride, padding):
         conv_output_length(width, kw, sw, padding),
     )
     return pads, out
+
+
+@functools.lru_cache(maxsize=256)
+def _kernel_reach(height, width, kernel_size, stride, padding):
+    """The part of the kernel that ever sees the input, and the padding it needs.
+
+    On maps smaller than a 'same' kernel's reach (a 1 x 1 map under a 3 x 3
+    kernel, one-row images) the outer kernel rows or columns only ever meet
+    zero padding: they add nothing to the output and get a zero gradient.
+    The convolution then runs with the kernel cut to ``rows x columns`` on
+    the input padded by ``pads`` only, which is the same sum without the
+    zero terms (the rounding may differ in the last bit: the products are
+    shorter).
+
+    Returns
+    -------
+    rows, columns : slice
+        The kernel rows and columns that see the input (all of them on maps
+        as large as the kernel, and always with 'valid' padding).
+    pads : tuple of ((top, bottom), (left, right))
+        The zero padding the cut kernel reads.
+    """
+    full_pads, out = _geometry(height, width, kernel_size, stride, padding)
+    reach, pads = [], []
+    for kernel, step, n_out, (before, _), size in zip(
+        kernel_size, stride, out, full_pads, (height, width)
+    ):
+        seen = offsets_seeing_input(kernel, step, n_out, before, size)
+        first, stop = seen[0], seen[-1] + 1
+        last_read = stop - 1 + step * (n_out - 1)  # in the fully padded map
+        reach.append(slice(first, stop))
+        pads.append((before - first, max(0, last_read - (before + size - 1))))
+    return reach[0], reach[1], tuple(pads)
 
 
 class Conv2D(Layer):
@@ -175,10 +209,13 @@ class Conv2D(Layer):
 
     def forward(self, X, training=False):
         n, _, height, width = X.shape
-        pads, (ho, wo) = self.geometry(height, width)
+        _, (ho, wo) = self.geometry(height, width)
+        rows, columns, pads = _kernel_reach(height, width, tuple(self.kernel_size),
+                                            tuple(self.stride), self.padding)
+        kernel = self.params["W"][:, :, rows, columns]
         X_padded = pad_images(X, pads)
-        windows = Windows(X_padded, self.kernel_size, self.stride, (ho, wo))
-        weights = kernel_matrix(self.params["W"]).T
+        windows = Windows(X_padded, kernel.shape[2:], self.stride, (ho, wo))
+        weights = kernel_matrix(kernel).T
         bias = self.params["b"]
         # Training keeps the whole window matrix for the kernel gradient;
         # inference gathers one block of samples at a time, in cache.
@@ -202,7 +239,8 @@ class Conv2D(Layer):
 
         run_blocks(block, len(blocks))
         if training:
-            self._cache = (windows.matrix(storage), X_padded.shape, pads, (ho, wo))
+            self._cache = (windows.matrix(storage), X_padded.shape, pads, (ho, wo),
+                           (rows, columns))
         # Rows of Y are (sample, row, col): NCHW without a copy, stored
         # channels-last as the next im2col reads it.
         return from_channels_last(Y, (n, self.n_filters, ho, wo))
@@ -226,17 +264,18 @@ class Conv2D(Layer):
             The gradient with respect to the input; None if not
             ``input_grad``.
         """
-        cols, padded_shape, pads, out_shape = self._cache
+        cols, padded_shape, pads, out_shape, (rows, columns) = self._cache
         W = self.params["W"]
+        kernel = W[:, :, rows, columns]
         # Free (a reshape) when dout is stored channels-last, as it is when
         # it comes back through the activation from the next layer.
         dY = pixel_rows(dout)
-        self.grads = {
-            "W": kernel_from_matrix(transposed_product(dY, cols), W.shape),
-            "b": sum_rows(dY),
-        }
+        dK = kernel_from_matrix(transposed_product(dY, cols), kernel.shape)
+        if kernel.shape != W.shape:  # the kernel's rim saw only zeros
+            dK_full = np.zeros_like(W)
+            dK_full[:, :, rows, columns] = dK
+            dK = dK_full
+        self.grads = {"W": dK, "b": sum_rows(dY)}
         if not input_grad:
             return None
-        dX = conv_input_gradient(dY, W, padded_shape, self.stride, out_shape)
-        (top, bottom), (left, right) = pads
-        return dX[:, :, top : padded_shape[2] - bottom, left : padded_shape[3] - right]
+        return conv_input_gradient(dY, kernel, padded_shape, self.stride, out_shape, pads)
