@@ -149,7 +149,7 @@ def add_bias(Y, b):
     head = rows - rows % k
     if head:
         wide = Y[:head].reshape(-1, k * n)
-        wide += np.broadcast_to(b, (k, n)).ravel()
+        wide += b[np.newaxis].repeat(k, axis=0).reshape(-1)  # b tiled k times
     if head < rows:
         Y[head:] += b
 

@@ -43,7 +43,9 @@ class _PerChannel:
 
     def vector(self, v):
         """A per-channel vector, ready to broadcast against working arrays."""
-        return np.tile(v, self.k) if self.wide else v.reshape(self.vector_shape)
+        if self.wide:  # np.tile(v, k), without its Python-level overhead
+            return v[np.newaxis].repeat(self.k, axis=0).reshape(-1)
+        return v.reshape(self.vector_shape)
 
     def total(self, Z):
         """Per-channel sums of a working array: shape (channels,)."""
