@@ -1,12 +1,13 @@
-"""Fixtures the test files share: the digits data, fast settings, a fitted model."""
+"""Fixtures the test files share: the digits data, fast settings, a fitted model.
+
+scikit-learn and skconv are imported inside the fixtures: pytest-xdist's
+controller loads this file before it starts the workers, and has no use for
+them (importing them there delayed every worker by about 2 s).
+"""
 
 import warnings
 
 import pytest
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
-
-from skconv import ConvNetClassifier
 
 #: Settings that train a small network in well under a second on digits.
 FAST_SETTINGS = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=5,
@@ -16,6 +17,8 @@ FAST_SETTINGS = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=5,
 @pytest.fixture(scope="session")
 def raw_digits():
     """scikit-learn's 8x8 digits, pixel values 0-16."""
+    from sklearn.datasets import load_digits
+
     return load_digits(return_X_y=True)
 
 
@@ -35,6 +38,8 @@ def fast():
 @pytest.fixture
 def quiet_convergence():
     """Silence ConvergenceWarning: short fits stop at max_iter on purpose."""
+    from sklearn.exceptions import ConvergenceWarning
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         yield
@@ -43,6 +48,10 @@ def quiet_convergence():
 @pytest.fixture(scope="module")
 def fitted_classifier(digits):
     """A classifier fitted on 600 digits, shared by a module's tests: do not modify it."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skconv import ConvNetClassifier
+
     X, y = digits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
