@@ -17,6 +17,7 @@ from skconv._conv import (
     padding_amounts,
     pair,
 )
+from skconv._correlate import input_gradient_by_correlation
 from skconv._layout import transposed_product
 
 SIZES = range(1, 10)
@@ -293,3 +294,24 @@ def test_transposed_product_equals_matmul(n_rows):
     np.testing.assert_allclose(
         transposed_product(A, B, block_rows=7), A.T @ B, rtol=1e-12, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 3), (2, 5), (7, 7)])
+@pytest.mark.parametrize("size", [(7, 7), (9, 8)])
+def test_stride_one_input_gradient_by_correlation_equals_the_per_offset_sum(
+    padding, kernel, size
+):
+    # The rotated-kernel correlation and the per-offset sum compute the same
+    # full convolution, with the products summed in another order.
+    rng = np.random.RandomState(5)
+    (h, w), (kh, kw) = size, kernel
+    pads = (padding_amounts(h, kh, 1, padding), padding_amounts(w, kw, 1, padding))
+    out = (conv_output_length(h, kh, 1, padding), conv_output_length(w, kw, 1, padding))
+    padded = (3, 4, h + sum(pads[0]), w + sum(pads[1]))
+    K = rng.normal(size=(5, 4, kh, kw))
+    dY = rng.normal(size=(3 * out[0] * out[1], 5))
+    reference = conv_input_gradient(dY, K, padded, (1, 1), out, pads)
+    dX = input_gradient_by_correlation(dY, K, size, out, pads)
+    assert dX.shape == (3, 4, h, w)
+    np.testing.assert_allclose(dX, reference, rtol=1e-12, atol=1e-12)

@@ -5,7 +5,6 @@ import functools
 import numpy as np
 
 from .._conv import (
-    Windows,
     conv_input_gradient,
     conv_output_length,
     kernel_from_matrix,
@@ -15,15 +14,8 @@ from .._conv import (
     padding_amounts,
     pair,
 )
-from .._layout import (
-    add_bias,
-    from_channels_last,
-    pixel_rows,
-    sum_rows,
-    transposed_product,
-)
-from .._threads import sample_blocks
-from .._workers import run_blocks
+from .._correlate import correlate, input_gradient_by_correlation
+from .._layout import from_channels_last, pixel_rows, sum_rows, transposed_product
 from .base import Layer, init_uniform
 
 
@@ -111,9 +103,11 @@ class Conv2D(Layer):
     * ``dK_ij = X_j * dY_i`` (valid cross-correlation), as one product of
       ``dY`` with the same window matrix;
     * ``dB_i = sum(dY_i)``;
-    * ``dX_j = sum_i dY_i (*full) K_ij``, the full convolution, computed
-      offset by offset as ``dY @ K[:, :, a, b]`` added onto the input grid
-      (see :func:`skconv._conv.conv_input_gradient`).
+    * ``dX_j = sum_i dY_i (*full) K_ij``, the full convolution: with a
+      stride of 1, one more im2col product, of the padded ``dY`` with the
+      rotated kernels (see :func:`skconv._correlate.input_gradient_by_correlation`);
+      with larger strides offset by offset, ``dY @ K[:, :, a, b]`` added onto
+      the input grid (see :func:`skconv._conv.conv_input_gradient`).
 
     Cost of one sample, with ``C`` input channels, ``F`` filters and an
     ``Ho x Wo`` output: ``flops = 2 * C * kh * kw * F * Ho * Wo`` (one
@@ -214,33 +208,12 @@ class Conv2D(Layer):
                                             tuple(self.stride), self.padding)
         kernel = self.params["W"][:, :, rows, columns]
         X_padded = pad_images(X, pads)
-        windows = Windows(X_padded, kernel.shape[2:], self.stride, (ho, wo))
-        weights = kernel_matrix(kernel).T
-        bias = self.params["b"]
         # Training keeps the whole window matrix for the kernel gradient;
         # inference gathers one block of samples at a time, in cache.
-        storage = windows.empty(n) if training else None
-        Y = np.empty((n * ho * wo, self.n_filters), dtype=X.dtype)
-        blocks = sample_blocks(n, ho * wo * weights.shape[0] * (self.n_filters + 1),
-                               ho * wo * weights.shape[0] * X.itemsize)
-
-        def block(b):
-            samples = blocks[b]
-            if training:
-                windows.fill(storage, samples, samples)
-                cols = windows.matrix(storage, samples)
-            else:
-                own = windows.empty(samples.stop - samples.start)
-                windows.fill(own, samples)
-                cols = windows.matrix(own)
-            rows = Y[samples.start * ho * wo : samples.stop * ho * wo]
-            np.matmul(cols, weights, out=rows)
-            add_bias(rows, bias)
-
-        run_blocks(block, len(blocks))
+        Y, cols = correlate(X_padded, kernel_matrix(kernel).T, kernel.shape[2:],
+                            self.stride, (ho, wo), self.params["b"], keep=training)
         if training:
-            self._cache = (windows.matrix(storage), X_padded.shape, pads, (ho, wo),
-                           (rows, columns))
+            self._cache = (cols, X_padded.shape, pads, (ho, wo), (rows, columns))
         # Rows of Y are (sample, row, col): NCHW without a copy, stored
         # channels-last as the next im2col reads it.
         return from_channels_last(Y, (n, self.n_filters, ho, wo))
@@ -278,4 +251,8 @@ class Conv2D(Layer):
         self.grads = {"W": dK, "b": sum_rows(dY)}
         if not input_grad:
             return None
+        if tuple(self.stride) == (1, 1):
+            (top, bottom), (left, right) = pads
+            size = (padded_shape[2] - top - bottom, padded_shape[3] - left - right)
+            return input_gradient_by_correlation(dY, kernel, size, out_shape, pads)
         return conv_input_gradient(dY, kernel, padded_shape, self.stride, out_shape, pads)
