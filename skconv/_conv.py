@@ -275,8 +275,8 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape, pads=((0, 0), (0,
     ``(a, b)``: the product ``dY @ K[:, :, a, b]`` is added at the input
     positions that offset saw (the adjoint of :func:`im2col`, without
     building its matrix). Each addition runs over contiguous rows of
-    ``wo * channels`` values. Offsets that saw only padding are skipped:
-    what they would add lands in the padding, which is cut off.
+    ``wo * channels`` values. Conv2D passes the kernel already cut to the
+    part that sees the input (see :func:`offsets_seeing_input`).
 
     Parameters
     ----------
@@ -300,18 +300,14 @@ def conv_input_gradient(dY, K, input_shape, stride, out_shape, pads=((0, 0), (0,
     sh, sw = stride
     ho, wo = out_shape
     (top, bottom), (left, right) = pads
-    rows_seen = offsets_seeing_input(kh, sh, ho, top, height - top - bottom)
-    columns_seen = offsets_seeing_input(kw, sw, wo, left, width - left - right)
-    offsets = [(i, j) for i in rows_seen for j in columns_seen]
+    offsets = [(i, j) for i in range(kh) for j in range(kw)]
     # (offsets, F, c): the kernel slice of each offset, as dY @ K needs it.
-    K_stack = np.ascontiguousarray(
-        K.transpose(2, 3, 0, 1)[np.ix_(rows_seen, columns_seen)]
-    ).reshape(len(offsets), n_filters, c)
+    K_stack = np.ascontiguousarray(K.transpose(2, 3, 0, 1)).reshape(kh * kw, n_filters, c)
     dX = channels_last_zeros(input_shape, dY.dtype)
     dX_nhwc = channels_last_view(dX)  # the same memory, indexed (n, h, w, c)
     # Blocks of samples write disjoint parts of dX; the offsets add up in
     # the same order in every block.
-    blocks = sample_blocks(n, ho * wo * len(offsets) * c * (n_filters + 1))
+    blocks = sample_blocks(n, ho * wo * kh * kw * c * (n_filters + 1))
 
     def block(b):
         samples = blocks[b]

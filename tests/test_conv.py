@@ -228,8 +228,8 @@ def test_offsets_seeing_input_leave_out_the_ones_that_see_only_padding():
      ((1, 7), (3, 5), (1, 2)), ((6, 5), (3, 3), (2, 2))],
 )
 def test_conv_input_gradient_through_padding_is_the_cropped_full_gradient(size, kernel, stride):
-    # Skipping the offsets that only see padding changes nothing inside the
-    # padding: the same sums, in the same order, bit for bit.
+    # Given the padding, the gradient is that of the input itself: the padded
+    # gradient with the padding cut off, bit for bit.
     rng = np.random.RandomState(4)
     (h, w), (kh, kw), (sh, sw) = size, kernel, stride
     pads = (padding_amounts(h, kh, sh, "same"), padding_amounts(w, kw, sw, "same"))
