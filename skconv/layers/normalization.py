@@ -10,6 +10,7 @@ from .._layout import (
     is_channels_last,
     match_layout,
     row_block,
+    tiled,
 )
 from .base import Layer
 
@@ -43,9 +44,7 @@ class _PerChannel:
 
     def vector(self, v):
         """A per-channel vector, ready to broadcast against working arrays."""
-        if self.wide:  # np.tile(v, k), without its Python-level overhead
-            return v[np.newaxis].repeat(self.k, axis=0).reshape(-1)
-        return v.reshape(self.vector_shape)
+        return tiled(v, self.k) if self.wide else v.reshape(self.vector_shape)
 
     def total(self, Z):
         """Per-channel sums of a working array: shape (channels,)."""
