@@ -28,10 +28,18 @@ ONE_WORKER_MODULES = frozenset(
 )
 
 
+#: Tests sent to a worker at a time, outside those modules. One at a time, the
+#: controller's messages cost 4.6 s of CPU per 3,300 trivial tests (beside the
+#: workers, on the same cores); in tens, 0.3 s more than xdist's own "load".
+CHUNK = 10
+
+
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent without xdist
 def pytest_xdist_make_scheduler(config, log):
-    """``-n auto``: spread the tests one by one, as xdist's "load" does, except
-    that each module of :data:`ONE_WORKER_MODULES` goes whole to one worker.
+    """``-n auto``: spread the tests in runs of :data:`CHUNK`, as xdist's
+    "load" does, except that each module of :data:`ONE_WORKER_MODULES` goes
+    whole to one worker, and those modules (the longest units of work) start
+    first, so none of them is left running alone at the end.
 
     xdist's own groups (``xdist_group`` marks with ``--dist loadgroup``) do not
     work with pytest 9.2: xdist 3.8 tags a worker's test ids through an
@@ -42,12 +50,37 @@ def pytest_xdist_make_scheduler(config, log):
     """
     if config.option.dist != "load":
         return None
+    from collections import OrderedDict
+
     from xdist.scheduler import LoadScopeScheduling
 
+    class GroupsFirst(OrderedDict):
+        """The work queue, with the one-worker modules at its head."""
+
+        def __setitem__(self, scope, tests):
+            super().__setitem__(scope, tests)
+            if scope in ONE_WORKER_MODULES:
+                self.move_to_end(scope, last=False)
+
     class ModulesOnOneWorker(LoadScopeScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            self.workqueue = GroupsFirst()
+            self._scopes, self._counts = {}, {}
+
         def _split_scope(self, nodeid):
-            module = nodeid.split("::", 1)[0]
-            return module if module in ONE_WORKER_MODULES else nodeid
+            # First called for every test in collection order (schedule),
+            # later looked up as each test completes.
+            scope = self._scopes.get(nodeid)
+            if scope is None:
+                module = nodeid.split("::", 1)[0]
+                if module in ONE_WORKER_MODULES:
+                    scope = module
+                else:
+                    position = self._counts[module] = self._counts.get(module, 0) + 1
+                    scope = f"{module}#{(position - 1) // CHUNK}"
+                self._scopes[nodeid] = scope
+            return scope
 
     return ModulesOnOneWorker(config, log)
 

@@ -147,3 +147,22 @@ def test_quick_start_shows_the_defaults_learning_the_digits(session, monkeypatch
     assert len(X_test) == 450  # a stratified quarter of the 1,797 digits
     assert clf.n_iter_ < clf.max_iter
     assert clf.score(X_test, y_test) >= 0.97
+
+
+def test_blocks_that_scale_the_digits_get_them_unscaled(session, monkeypatch):
+    """A block that writes ``X / 16`` must find ``X`` as ``load_digits`` returns it
+    (pixels 0-16): a block above it that rebound ``X`` to the scaled images
+    made the later ones train on ``X / 256``."""
+    import numpy as np
+
+    last = len(BLOCKS) - 1
+    if last not in session["after"]:
+        run_blocks_up_to(last, session, monkeypatch)
+    checked = 0
+    for index in range(1, len(BLOCKS)):
+        if "X / 16" in BLOCKS[index].values[0] and index - 1 in session["after"]:
+            before = session["after"][index - 1]
+            if "X" in before:
+                assert np.max(before["X"]) == 16, BLOCKS[index].id
+                checked += 1
+    assert checked >= 3
