@@ -329,6 +329,46 @@ def test_run_blocks_raises_an_items_error_and_stays_usable(helpers_on):
     assert sorted(done) == list(range(5))
 
 
+def test_run_blocks_keeps_no_array_of_the_job_alive_after_it_returns(helpers_on):
+    """Once run_blocks returns, neither the helpers nor the queue hold the
+    job's function: its closure's arrays (a batch's maps) are freed, not kept
+    until the next job and added to its peak."""
+    import gc
+    import weakref
+
+    class Maps(np.ndarray):  # ndarray itself takes no weak references
+        pass
+
+    maps = np.zeros(1000).view(Maps)
+    alive = weakref.ref(maps)
+    helper_ran = threading.Event()
+
+    def item(i, maps=maps):  # held by the function, not by a cell `del` empties
+        maps[i] = i
+        if threading.current_thread() is not threading.main_thread():
+            helper_ran.set()
+        elif i == 0:
+            assert helper_ran.wait(timeout=30)
+
+    with _threads.compute_threads():
+        _workers.run_blocks(item, 4)
+    assert helpers_on and helper_ran.is_set()
+    helpers_on.clear()  # the fixture's own list of the jobs
+    del item, maps
+    gc.collect()
+    assert alive() is None
+
+
+@pytest.mark.parametrize("bytes_per_sample", [1, 3 * 2**17, 2**20 + 1, 5 * 2**20])
+def test_sample_blocks_keep_each_blocks_bytes_within_the_bound(bytes_per_sample):
+    n_samples = 64
+    blocks = _threads.sample_blocks(n_samples, 1, bytes_per_sample)
+    largest = max(b.stop - b.start for b in blocks)
+    # A single sample's share may exceed the bound; more than one may not.
+    assert largest == 1 or largest * bytes_per_sample <= _threads.BLOCK_BYTES
+    assert blocks[0].start == 0 and blocks[-1].stop == n_samples
+
+
 def test_run_blocks_outside_fit_runs_in_order_on_the_caller(helpers_on):
     threads, order = set(), []
 
