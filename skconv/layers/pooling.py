@@ -31,6 +31,16 @@ def _window_offsets(pool_size):
     return tuple((i, j) for i in range(ph) for j in range(pw))
 
 
+def max_of_views(out, view, count):
+    """``out = max(view(0), ..., view(count - 1))``, element-wise, in place."""
+    if count == 1:
+        np.copyto(out, view(0))
+        return
+    np.maximum(view(0), view(1), out=out)
+    for k in range(2, count):
+        np.maximum(out, view(k), out=out)
+
+
 class _Pool2D(Layer):
     """Window bookkeeping shared by the pooling layers.
 
@@ -102,6 +112,8 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, X, training=False):
         out_shape = self._out_shape(*X.shape[2:])
+        if not training and is_channels_last(X):
+            return self._separable_max(X, out_shape)
         offsets = self._offsets()
         first = window_view(X, offsets[0], self.stride, out_shape)
         # empty_like with order "K" keeps the memory layout of the view
@@ -137,6 +149,35 @@ class MaxPool2D(_Pool2D):
         run_blocks(block, len(blocks))
         if training:
             self._cache = (argmax, X.shape)
+        return out
+
+    def _separable_max(self, X, out_shape):
+        """Inference: the maximum over window rows, then over window columns.
+
+        The maximum of a window is the maximum of its rows' maxima, exactly.
+        On a channels-last map, the pass over rows reads whole image rows
+        (``width * channels`` values in a row of memory), which NumPy runs
+        several times faster than the ``channels``-long runs of the pass
+        over each window offset; only the pass over columns, on half the
+        values (2x2 windows), keeps those short runs. 1.0-1.7x faster on
+        five map shapes, batch 1000. Training keeps the per-offset passes,
+        which also find the arg-max.
+        """
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        ho, wo = out_shape
+        n, channels, _, width = X.shape
+        out = channels_last_empty((n, channels, ho, wo), X.dtype)
+        blocks = work_blocks(n, POOL_WORK * X[0].size)
+
+        def block(b):
+            samples = blocks[b]
+            Xb = X[samples]
+            rows_max = channels_last_empty((len(Xb), channels, ho, width), X.dtype)
+            max_of_views(rows_max, lambda i: Xb[:, :, i : i + sh * (ho - 1) + 1 : sh], ph)
+            max_of_views(out[samples],
+                           lambda j: rows_max[:, :, :, j : j + sw * (wo - 1) + 1 : sw], pw)
+
+        run_blocks(block, len(blocks))
         return out
 
     def backward(self, dout, input_grad=True):
