@@ -39,7 +39,7 @@ from ._checks import TrainingInterrupted, check_weight_sum
 from ._heads import HEADS
 from ._inference import inference_input
 from ._input import flatten_images, resolve_image_shape
-from ._params import PARAMETER_CONSTRAINTS
+from ._params import PARAMETER_CONSTRAINTS, init_defaults
 from ._resources import check_training_memory
 from ._summary import summarize
 from ._threads import in_compute_threads
@@ -120,9 +120,9 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         # A model saved before a hyperparameter existed gets its default,
         # which reproduces how that release trained (``augmentation=None``).
         super().__setstate__(state)
-        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
-            if parameter.default is not parameter.empty and name not in self.__dict__:
-                setattr(self, name, parameter.default)
+        for name, default in init_defaults(type(self)).items():
+            if name not in self.__dict__:
+                setattr(self, name, default)
 
     # ------------------------------------------------------------------ fit
 
@@ -397,3 +397,4 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             fitting, ``total_params`` is the number of weights in the model.
         """
         return summarize(self, X, y)
+

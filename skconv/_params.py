@@ -5,6 +5,8 @@ documentation cannot drift apart; each estimator formats the docs with its
 own words for the validation score and the early-stopping split.
 """
 
+import functools
+import inspect
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -244,3 +246,17 @@ ATTRIBUTES = """\
     best_validation_score_ : float or None
         Highest value in ``validation_scores_``.
 """
+
+
+@functools.cache
+def init_defaults(cls):
+    """``{name: default}`` of ``cls.__init__``'s parameters, read once per class.
+
+    ``inspect.signature`` took 0.3 ms, a third of a small ``predict``, whose
+    snapshot of the estimator (a shallow copy) goes through ``__setstate__``.
+    """
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if parameter.default is not parameter.empty
+    }
