@@ -1,5 +1,6 @@
 """The scikit-learn estimator contract, checked by scikit-learn itself."""
 
+import functools
 import warnings
 
 import pytest
@@ -99,13 +100,19 @@ def expected_failed_checks(estimator):
 
 
 def listed(mark):
-    """The same parametrize mark with its values in a list.
+    """The same parametrize mark with its values in a list, and its ids cached.
 
     Before scikit-learn 1.9, parametrize_with_checks passes pytest a generator,
     which pytest 9 deprecates (and this project's filterwarnings makes an error).
+    Its ids function formats an estimator's repr for each of its ~100 checks,
+    1.5 s of every worker's collection: each estimator (and check) is formatted
+    once here. Both hash by identity, so the ids are the same.
     """
     argnames, argvalues = mark.args
-    return pytest.mark.parametrize(argnames, list(argvalues), **mark.kwargs)
+    kwargs = dict(mark.kwargs)
+    if callable(kwargs.get("ids")):
+        kwargs["ids"] = functools.lru_cache(maxsize=None)(kwargs["ids"])
+    return pytest.mark.parametrize(argnames, list(argvalues), **kwargs)
 
 
 @listed(parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks))
