@@ -13,6 +13,7 @@ from . import _params
 from ._base import BaseConvNet
 from ._checks import check_weight_sum, keep_model_on_error
 from ._features import HiddenFeaturesMixin
+from ._targets import LOG_PROBA as _LOG_PROBA
 from ._targets import (
     MULTILABEL,
     check_class_weight_values,
@@ -21,8 +22,8 @@ from ._targets import (
     class_weights,
     classification_targets,
 )
-from ._targets import LOG_PROBA as _LOG_PROBA
 from ._targets import PREDICT as _PREDICT
+
 
 class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
     __doc__ = """Convolutional neural network classifier for flattened images.

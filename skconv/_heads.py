@@ -15,8 +15,8 @@ identity   the outputs themselves (regression)    half the squared error
 ========== ====================================== =========================
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

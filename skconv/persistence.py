@@ -28,7 +28,7 @@ from .augmentation import Augmentation
 from .layers import ACTIVATIONS, LAYERS
 from .optimizers import SOLVERS
 
-__all__ = ["LEGACY_TYPE_NAMES", "trusted_types", "load", "loads"]
+__all__ = ["LEGACY_TYPE_NAMES", "load", "loads", "trusted_types"]
 
 # Every class a fitted skconv estimator can store, whatever its
 # architecture: the estimators, and every entry of the tables its layers and
