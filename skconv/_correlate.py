@@ -9,7 +9,7 @@ as :mod:`skconv._layout` says.
 import numpy as np
 
 from ._conv import Windows, kernel_matrix, pad_images
-from ._layout import add_bias, from_channels_last
+from ._layout import add_bias, from_channels_last, is_channels_last, pixel_rows
 from ._threads import sample_blocks
 from ._workers import run_blocks
 
@@ -41,28 +41,38 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
     n = X_padded.shape[0]
     ho, wo = out_shape
     n_filters = weights.shape[1]
-    windows = Windows(X_padded, kernel, stride, out_shape)
-    storage = windows.empty(n) if keep else None
     Y = np.empty((n * ho * wo, n_filters), dtype=X_padded.dtype)
     blocks = sample_blocks(n, ho * wo * weights.shape[0] * (n_filters + 1),
                            ho * wo * weights.shape[0] * X_padded.itemsize)
+    if tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and is_channels_last(X_padded):
+        # 1x1 windows are the pixels: the window matrix is the input's own
+        # memory, and the same blocks multiply it without a copy (kernel_size=1,
+        # and kernels cut down to one position on 1x1 maps).
+        windows, storage = None, pixel_rows(X_padded)
+    else:
+        windows = Windows(X_padded, kernel, stride, out_shape)
+        storage = windows.empty(n) if keep else None
 
     def block(b):
         samples = blocks[b]
-        if keep:
+        rows = slice(samples.start * ho * wo, samples.stop * ho * wo)
+        if windows is None:
+            cols = storage[rows]
+        elif keep:
             windows.fill(storage, samples, samples)
             cols = windows.matrix(storage, samples)
         else:
             own = windows.empty(samples.stop - samples.start)
             windows.fill(own, samples)
             cols = windows.matrix(own)
-        rows = Y[samples.start * ho * wo : samples.stop * ho * wo]
-        np.matmul(cols, weights, out=rows)
+        np.matmul(cols, weights, out=Y[rows])
         if bias is not None:
-            add_bias(rows, bias)
+            add_bias(Y[rows], bias)
 
     run_blocks(block, len(blocks))
-    return Y, (windows.matrix(storage) if keep else None)
+    if not keep:
+        return Y, None
+    return Y, (storage if windows is None else windows.matrix(storage))
 
 
 def input_gradient_by_correlation(dY, K, input_size, out_shape, pads):

@@ -259,11 +259,16 @@ def test_models_do_not_depend_on_the_users_blas_thread_count(digits, helpers_off
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
 @pytest.mark.parametrize("in_channels", [1, 3])
+@pytest.mark.parametrize(("kernel", "channels_last"), [(3, False), (1, False), (1, True)])
 def test_conv2d_in_many_blocks_matches_the_reference_and_its_gradients(
-        padding, in_channels, helpers_on):
+        padding, in_channels, kernel, channels_last, helpers_on):
+    """Also 1x1 kernels, whose windows are the pixels of a channels-last input
+    (a conv map), read in place."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(9, in_channels, 6, 7))
-    layer = Conv2D(4, 3, padding=padding)
+    if channels_last:
+        X = np.ascontiguousarray(X.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    layer = Conv2D(4, kernel, padding=padding)
     layer.build(X.shape[1:], rng, np.float64)
     layer.params["b"] = rng.normal(size=4)
     assert len(_threads.sample_blocks(9, 6 * 7 * in_channels * 9 * 5)) > 1
