@@ -397,4 +397,3 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             fitting, ``total_params`` is the number of weights in the model.
         """
         return summarize(self, X, y)
-

@@ -36,7 +36,9 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
     Y : ndarray of shape (n_samples * ho * wo, n_filters)
         Rows ordered (sample, row, column): NCHW stored channels-last.
     cols : ndarray of shape (n_samples * ho * wo, kh * kw * channels) or None
-        The window matrix, if ``keep``.
+        The window matrix, if ``keep``. For 1x1 windows of a channels-last
+        input it is a view of ``X_padded``'s own memory: the input must not
+        change while the matrix is in use (no layer writes into its input).
     """
     n = X_padded.shape[0]
     ho, wo = out_shape

@@ -7,6 +7,7 @@ own words for the validation score and the early-stopping split.
 
 import functools
 import inspect
+import types
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -255,8 +256,8 @@ def init_defaults(cls):
     ``inspect.signature`` took 0.3 ms, a third of a small ``predict``, whose
     snapshot of the estimator (a shallow copy) goes through ``__setstate__``.
     """
-    return {
+    return types.MappingProxyType({
         name: parameter.default
         for name, parameter in inspect.signature(cls.__init__).parameters.items()
         if parameter.default is not parameter.empty
-    }
+    })

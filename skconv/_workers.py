@@ -53,7 +53,9 @@ class _Job:
         while not self.stop:
             with self.condition:
                 item = self.taken
-                if item >= self.n_items:
+                # stop is checked again under the lock: an item claimed once
+                # the caller's wait() has returned could write into freed work.
+                if self.stop or item >= self.n_items:
                     break
                 self.taken += 1
                 self.running += 1
@@ -114,12 +116,14 @@ def run_blocks(function, n_items):
     for _ in range(helpers):
         _pool.jobs.put(job)
     start = time.perf_counter()
-    mine = job.work()
-    finished = time.perf_counter()
-    job.wait()
-    # A helper may take the job from the queue later, to find nothing left:
-    # it must not keep the arrays alive meanwhile.
-    job.function = None
+    try:
+        mine = job.work()
+        finished = time.perf_counter()
+        job.wait()
+    finally:
+        # A helper may take the job from the queue later, to find nothing
+        # left: it must not keep the arrays alive meanwhile (nor after Ctrl-C).
+        job.function = None
     if helper_stalled(time.perf_counter() - finished, (finished - start) / max(mine, 1)):
         # Rest until the next reading of the machine.
         state.helpers = 0

@@ -105,7 +105,7 @@ def listed(mark):
     Before scikit-learn 1.9, parametrize_with_checks passes pytest a generator,
     which pytest 9 deprecates (and this project's filterwarnings makes an error).
     Its ids function formats an estimator's repr for each of its ~100 checks,
-    1.5 s of every worker's collection: each estimator (and check) is formatted
+    about 1 s of every worker's collection: each estimator (and check) is formatted
     once here. Both hash by identity, so the ids are the same.
     """
     argnames, argvalues = mark.args

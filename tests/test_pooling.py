@@ -2,7 +2,8 @@
 
 Inference takes the maximum over window rows first and then over window
 columns; training takes it offset by offset, finding the arg-max on the way.
-Both must give the same maps, bit for bit, in the input's layout.
+Both must give the same maps, bit for bit, in the input's layout (a tie of
+-0.0 and +0.0 may keep either sign; random maps have none).
 """
 
 import numpy as np

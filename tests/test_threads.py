@@ -265,13 +265,15 @@ def test_conv2d_in_many_blocks_matches_the_reference_and_its_gradients(
     """Also 1x1 kernels, whose windows are the pixels of a channels-last input
     (a conv map), read in place."""
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(9, in_channels, 6, 7))
+    n = 9 if kernel == 3 else 12  # 1x1 kernels: enough samples for two blocks
+    X = rng.normal(size=(n, in_channels, 6, 7))
     if channels_last:
         X = np.ascontiguousarray(X.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     layer = Conv2D(4, kernel, padding=padding)
     layer.build(X.shape[1:], rng, np.float64)
     layer.params["b"] = rng.normal(size=4)
-    assert len(_threads.sample_blocks(9, 6 * 7 * in_channels * 9 * 5)) > 1
+    _, (ho, wo) = layer.geometry(6, 7)
+    assert len(_threads.sample_blocks(n, ho * wo * in_channels * kernel**2 * 5)) > 1
     with _threads.compute_threads():
         for training in (False, True):
             np.testing.assert_allclose(
@@ -280,7 +282,16 @@ def test_conv2d_in_many_blocks_matches_the_reference_and_its_gradients(
                 rtol=1e-12, atol=1e-12,
             )
         dout = rng.normal(size=layer.forward(X).shape)
-        assert_layer_gradients(layer, X, dout)
+        assert_layer_gradients(layer, X, dout)  # checks a C-ordered copy of X
+        # On X itself (channels-last: the windows read in place), the same
+        # gradients as on the C-ordered copy that was checked above.
+        layer.forward(X, training=True)
+        dX = layer.backward(dout)
+        grads = dict(layer.grads)
+        layer.forward(np.ascontiguousarray(X), training=True)
+        np.testing.assert_allclose(dX, layer.backward(dout), rtol=1e-12, atol=1e-12)
+        for key, value in layer.grads.items():
+            np.testing.assert_allclose(grads[key], value, rtol=1e-12, atol=1e-12)
     assert helpers_on
 
 
@@ -290,12 +301,18 @@ def test_maxpool2d_in_many_blocks_gives_what_one_block_gives(helpers_on, monkeyp
     dout = rng.normal(size=(12, 3, 4, 4))
     layer = MaxPool2D(2)
     layer.build(X.shape[1:], rng, np.float64)
+    # Channels-last maps too (a conv's output): inference takes the maximum
+    # over window rows, then columns, block by block.
+    X_maps = np.ascontiguousarray(X.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     with _threads.compute_threads():
-        many = layer.forward(X, training=True), layer.backward(dout)
+        many = (layer.forward(X, training=True), layer.backward(dout),
+                layer.forward(X_maps, training=False))
     monkeypatch.setattr(_threads, "BLOCK_WORK", 2**40)
-    one = layer.forward(X, training=True), layer.backward(dout)
+    one = (layer.forward(X, training=True), layer.backward(dout),
+           layer.forward(X_maps, training=False))
     for a, b in zip(many, one):
         np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(many[2], many[0])
     assert helpers_on
 
 

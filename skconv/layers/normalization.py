@@ -56,8 +56,11 @@ class _PerChannel:
         """``total(A * B)`` without the product array (working arrays).
 
         On the wide view, ``einsum`` adds the products row by row as
-        ``(A * B).sum(axis=0)`` does, so the result is the same to the last
-        bit, in half the time (one pass, no temporary).
+        ``(A * B).sum(axis=0)`` does, in half the time (one pass, no
+        temporary): the same bits where NumPy's einsum does not fuse the
+        multiply-adds (builds with an x86-64-v2 baseline, such as the test
+        VM's); where it fuses them (aarch64, x86-64-v3 baselines) each
+        product is rounded once less.
         """
         if self.wide:
             return np.einsum("ij,ij->j", A, B).reshape(self.k, self.channels).sum(axis=0)

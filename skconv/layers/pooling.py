@@ -154,7 +154,9 @@ class MaxPool2D(_Pool2D):
     def _separable_max(self, X, out_shape):
         """Inference: the maximum over window rows, then over window columns.
 
-        The maximum of a window is the maximum of its rows' maxima, exactly.
+        The maximum of a window is the maximum of its rows' maxima, exactly
+        (only a tie of -0.0 and +0.0 may come out with the other sign: both
+        passes keep either).
         On a channels-last map, the pass over rows reads whole image rows
         (``width * channels`` values in a row of memory), which NumPy runs
         several times faster than the ``channels``-long runs of the pass
