@@ -175,9 +175,10 @@ class MaxPool2D(_Pool2D):
             samples = blocks[b]
             Xb = X[samples]
             rows_max = channels_last_empty((len(Xb), channels, ho, width), X.dtype)
-            max_of_views(rows_max, lambda i: Xb[:, :, i : i + sh * (ho - 1) + 1 : sh], ph)
+            max_of_views(rows_max,
+                         lambda i: window_view(Xb, (i, 0), (sh, 1), (ho, width)), ph)
             max_of_views(out[samples],
-                           lambda j: rows_max[:, :, :, j : j + sw * (wo - 1) + 1 : sw], pw)
+                         lambda j: window_view(rows_max, (0, j), (1, sw), (ho, wo)), pw)
 
         run_blocks(block, len(blocks))
         return out
