@@ -7,6 +7,7 @@ user's BLAS settings are restored afterwards (also after an error), and a
 user's ``threadpool_limits(1)`` means no helper.
 """
 
+import functools
 import itertools
 import threading
 import warnings
@@ -321,21 +322,26 @@ def test_maxpool2d_in_many_blocks_gives_what_one_block_gives(helpers_on, monkeyp
 # --------------------------------------------------------------------------
 
 
-def test_run_blocks_shares_items_with_a_helper_and_runs_each_once(helpers_on):
-    ran = {}
-    helper_ran = threading.Event()
-
+def items_shared_with_a_helper(record, helper_ran):
+    """Items that call ``record(i)``; the caller holds item 0 until a helper
+    has taken another one, so a helper is sure to run some."""
     def item(i):
-        ran[i] = ran.get(i, 0) + 1
+        record(i)
         if threading.current_thread() is not threading.main_thread():
             helper_ran.set()
         elif i == 0:
-            # The caller holds item 0 until a helper has taken another one.
             assert helper_ran.wait(timeout=30)
 
+    return item
+
+
+def test_run_blocks_shares_items_with_a_helper_and_runs_each_once(helpers_on):
+    ran = []
+    helper_ran = threading.Event()
     with _threads.compute_threads():
-        _workers.run_blocks(item, 6)
-    assert ran == {i: 1 for i in range(6)}
+        _workers.run_blocks(items_shared_with_a_helper(ran.append, helper_ran), 6)
+    assert sorted(ran) == list(range(6))
+    assert helper_ran.is_set()
 
 
 def test_run_blocks_raises_an_items_error_and_stays_usable(helpers_on):
@@ -364,14 +370,9 @@ def test_run_blocks_keeps_no_array_of_the_job_alive_after_it_returns(helpers_on)
     maps = np.zeros(1000).view(Maps)
     alive = weakref.ref(maps)
     helper_ran = threading.Event()
-
-    def item(i, maps=maps):  # held by the function, not by a cell `del` empties
-        maps[i] = i
-        if threading.current_thread() is not threading.main_thread():
-            helper_ran.set()
-        elif i == 0:
-            assert helper_ran.wait(timeout=30)
-
+    # The partial holds maps (a closure cell over it would be emptied by
+    # `del maps` below, hiding a job kept alive).
+    item = items_shared_with_a_helper(functools.partial(np.put, maps, v=1.0), helper_ran)
     with _threads.compute_threads():
         _workers.run_blocks(item, 4)
     assert helpers_on and helper_ran.is_set()
