@@ -20,8 +20,9 @@ the convolutions produce, through these helpers:
   :func:`from_channels_last`, :func:`pixel_rows`: moving between the
   logical NCHW shape and the stored layout;
 * :func:`channels_last_empty`, :func:`channels_last_zeros`,
-  :func:`copy_in_layout`, :func:`match_layout`,
-  :func:`memory_order_uniform`: new arrays in the layout of the maps;
+  :func:`channels_last_copy`, :func:`copy_in_layout`,
+  :func:`match_layout`, :func:`memory_order_uniform`: new arrays in the
+  layout of the maps;
 * :func:`row_block`, :func:`add_bias`, :func:`sum_rows`,
   :func:`transposed_product`: fast passes over the narrow ``(pixels,
   channels)`` matrices this layout gives.
@@ -94,6 +95,11 @@ def channels_last_empty(shape, dtype):
 def channels_last_zeros(shape, dtype):
     """A zero array of logical ``shape`` (NCHW) stored channels-last (NHWC)."""
     return from_channels_last(np.zeros(channels_last_shape(shape), dtype=dtype), shape)
+
+
+def channels_last_copy(X):
+    """A copy of the NCHW map ``X`` stored channels-last, as a conv's output is."""
+    return from_channels_last(np.ascontiguousarray(channels_last_view(X)), X.shape)
 
 
 def copy_in_layout(view):

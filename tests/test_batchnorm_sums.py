@@ -10,15 +10,14 @@ where NumPy's einsum fuses multiply-adds.
 import numpy as np
 import pytest
 
-from skconv._layout import from_channels_last
+from skconv._layout import channels_last_copy
 from skconv.layers.normalization import _PerChannel
 
 
 def arrays(rng, shape, dtype, channels_last):
     values = [rng.normal(size=shape).astype(dtype) for _ in range(2)]
     if channels_last and len(shape) == 4:
-        values = [from_channels_last(np.ascontiguousarray(v.transpose(0, 2, 3, 1)), shape)
-                  for v in values]
+        values = [channels_last_copy(v) for v in values]
     return values
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from skconv._layout import (
     add_bias,
+    channels_last_copy,
     channels_last_empty,
     channels_last_view,
     channels_last_zeros,
@@ -48,6 +49,14 @@ def test_copies_and_matches_keep_the_layout():
     np.testing.assert_array_equal(matched, C)
     assert match_layout(X, X) is X
     assert match_layout(X.astype(np.float32), X).dtype == np.float32
+
+
+def test_channels_last_copy_stores_a_c_ordered_map_as_a_conv_output():
+    C = np.random.RandomState(0).normal(size=SHAPE)
+    X = channels_last_copy(C)
+    assert is_channels_last(X) and not np.shares_memory(X, C)
+    np.testing.assert_array_equal(X, C)
+    assert C.flags.c_contiguous  # the input is left as it was
 
 
 @pytest.mark.parametrize("rows, cols", [(40, 3), (7, 8), (1, 1), (4096, 16)])

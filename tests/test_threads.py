@@ -26,6 +26,7 @@ from skconv import (
     network,
 )
 from skconv._conv import correlate_naive
+from skconv._layout import channels_last_copy
 from skconv.layers import Conv2D, MaxPool2D
 from skconv.testing import assert_layer_gradients
 
@@ -269,7 +270,7 @@ def test_conv2d_in_many_blocks_matches_the_reference_and_its_gradients(
     n = 9 if kernel == 3 else 12  # 1x1 kernels: enough samples for two blocks
     X = rng.normal(size=(n, in_channels, 6, 7))
     if channels_last:
-        X = np.ascontiguousarray(X.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        X = channels_last_copy(X)
     layer = Conv2D(4, kernel, padding=padding)
     layer.build(X.shape[1:], rng, np.float64)
     layer.params["b"] = rng.normal(size=4)
@@ -304,7 +305,7 @@ def test_maxpool2d_in_many_blocks_gives_what_one_block_gives(helpers_on, monkeyp
     layer.build(X.shape[1:], rng, np.float64)
     # Channels-last maps too (a conv's output): inference takes the maximum
     # over window rows, then columns, block by block.
-    X_maps = np.ascontiguousarray(X.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    X_maps = channels_last_copy(X)
     with _threads.compute_threads():
         many = (layer.forward(X, training=True), layer.backward(dout),
                 layer.forward(X_maps, training=False))

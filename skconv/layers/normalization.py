@@ -49,8 +49,12 @@ class _PerChannel:
     def total(self, Z):
         """Per-channel sums of a working array: shape (channels,)."""
         if self.wide:
-            return Z.sum(axis=0).reshape(self.k, self.channels).sum(axis=0)
+            return self._fold(Z.sum(axis=0))
         return Z.sum(axis=self.axes)
+
+    def _fold(self, column_sums):
+        """The ``k * channels`` column sums of the wide view, per channel."""
+        return column_sums.reshape(self.k, self.channels).sum(axis=0)
 
     def total_of_products(self, A, B):
         """``total(A * B)`` without the product array (working arrays).
@@ -63,7 +67,7 @@ class _PerChannel:
         product is rounded once less.
         """
         if self.wide:
-            return np.einsum("ij,ij->j", A, B).reshape(self.k, self.channels).sum(axis=0)
+            return self._fold(np.einsum("ij,ij->j", A, B))
         return (A * B).sum(axis=self.axes)
 
     def restore(self, Z):
