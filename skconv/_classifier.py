@@ -246,9 +246,9 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        kind = type_of_target(y)
-        # type_of_target calls any two-valued integer matrix an indicator.
-        if y.ndim == 2 and (kind != MULTILABEL or not np.isin(y, (0, 1)).all()):
+        # 2-D y only (slow): type_of_target calls two-valued int matrices indicators.
+        if y.ndim == 2 and ((kind := type_of_target(y)) != MULTILABEL
+                            or not np.isin(y, (0, 1)).all()):
             raise ValueError(
                 f"ConvNetClassifier takes 2-D y only as a multilabel indicator "
                 f"matrix of 0s and 1s (one column per label); got a y of shape "
