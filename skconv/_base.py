@@ -244,7 +244,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         """A copy of the fitted training state, to train further."""
         # partial_fit keeps drawing from one stream across calls.
         if incremental:
-            rng = copy.deepcopy(self._random_state)
+            rng = _training.copy_random_state(self._random_state)
         else:
             rng = check_random_state(self.random_state)
         layers = copy.deepcopy(self.layers_)

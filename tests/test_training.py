@@ -225,3 +225,23 @@ def test_non_finite_weights_stop_training_with_a_clear_error(digits, monkeypatch
     with pytest.raises(ValueError, match="Training diverged: Conv2D parameter 'W' is no longer finite"):
         clf.fit(X[:40], y[:40], sample_weight=np.r_[np.ones(32), np.zeros(8)])
     assert not hasattr(clf, "layers_")
+
+
+def test_copy_random_state_draws_the_same_stream_independently():
+    """partial_fit trains on a copy of the estimator's random stream (a failed
+    call must not advance it): the copy continues the stream exactly, the
+    cached second Gaussian of the polar method included, and drawing from it
+    leaves the original where it was."""
+    from skconv._training import copy_random_state
+
+    original = np.random.RandomState(7)
+    original.standard_normal()  # an odd count: one Gaussian is cached
+    copied = copy_random_state(original)
+    assert copied is not original
+    draws = copied.standard_normal(5), copied.permutation(20), copied.random_sample(3)
+    for drawn, again in zip(draws, (original.standard_normal(5), original.permutation(20),
+                                    original.random_sample(3))):
+        np.testing.assert_array_equal(drawn, again)
+    witness = copy_random_state(original)
+    copied.random_sample(100)
+    np.testing.assert_array_equal(original.random_sample(4), witness.random_sample(4))
