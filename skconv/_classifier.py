@@ -246,7 +246,7 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        # 2-D y only (slow): type_of_target calls two-valued int matrices indicators.
+        # Slow, so for 2-D y only: it calls any two-valued int matrix an indicator.
         if y.ndim == 2 and ((kind := type_of_target(y)) != MULTILABEL
                             or not np.isin(y, (0, 1)).all()):
             raise ValueError(

@@ -98,8 +98,9 @@ def channels_last_zeros(shape, dtype):
 
 
 def channels_last_copy(X):
-    """A copy of the NCHW map ``X`` stored channels-last, as a conv's output is."""
-    return from_channels_last(np.ascontiguousarray(channels_last_view(X)), X.shape)
+    """A copy of the NCHW map ``X`` (always new memory), stored channels-last
+    as a conv's output is."""
+    return from_channels_last(channels_last_view(X).copy(), X.shape)
 
 
 def copy_in_layout(view):

@@ -51,12 +51,16 @@ def test_copies_and_matches_keep_the_layout():
     assert match_layout(X.astype(np.float32), X).dtype == np.float32
 
 
-def test_channels_last_copy_stores_a_c_ordered_map_as_a_conv_output():
+def test_channels_last_copy_stores_a_map_as_a_conv_output_in_new_memory():
     C = np.random.RandomState(0).normal(size=SHAPE)
     X = channels_last_copy(C)
     assert is_channels_last(X) and not np.shares_memory(X, C)
     np.testing.assert_array_equal(X, C)
-    assert C.flags.c_contiguous  # the input is left as it was
+    # Already channels-last, or one channel (both layouts at once): still a copy.
+    for maps in (X, C[:, :1]):
+        copied = channels_last_copy(maps)
+        assert is_channels_last(copied) and not np.shares_memory(copied, maps)
+        np.testing.assert_array_equal(copied, maps)
 
 
 @pytest.mark.parametrize("rows, cols", [(40, 3), (7, 8), (1, 1), (4096, 16)])

@@ -149,13 +149,16 @@ def test_quick_start_shows_the_defaults_learning_the_digits(session, monkeypatch
     assert clf.score(X_test, y_test) >= 0.97
 
 
-def test_augmentation_recipe_reaches_its_target_on_the_held_out_digits(session, monkeypatch):
-    """The Augmentation section's recipe, trained as written (60 epochs), reaches
-    the 0.98 the recipe is documented for on the quick start's held-out quarter
-    (the cross-validated comparison is in benchmarks/bench_digits_recipes.py)."""
+def test_augmentation_recipe_trains_as_documented(session, monkeypatch):
+    """The Augmentation section's recipe, trained as written (60 epochs with
+    augmentation and batch normalisation), scores at least 0.98 on the quick
+    start's held-out quarter. That quarter does not separate it from the default
+    (both print 0.9889); the 5-fold comparison the recipe is chosen by is
+    benchmarks/bench_digits_recipes.py's."""
     from skconv import Augmentation
 
-    index = next(i for i, block in enumerate(BLOCKS) if block.id.endswith("-Augmentation"))
+    index = next(i for i, block in enumerate(BLOCKS)
+                 if block.id.endswith("-Augmentation"))
     if index not in session["after"]:
         run_blocks_up_to(index, session, monkeypatch)
     names = session["after"][index]

@@ -238,10 +238,31 @@ def test_copy_random_state_draws_the_same_stream_independently():
     original.standard_normal()  # an odd count: one Gaussian is cached
     copied = copy_random_state(original)
     assert copied is not original
-    draws = copied.standard_normal(5), copied.permutation(20), copied.random_sample(3)
-    for drawn, again in zip(draws, (original.standard_normal(5), original.permutation(20),
-                                    original.random_sample(3))):
-        np.testing.assert_array_equal(drawn, again)
+    def draws(stream):
+        return (stream.standard_normal(5), stream.permutation(20),
+                stream.random_sample(3))
+
+    for drawn, expected in zip(draws(copied), draws(original)):
+        np.testing.assert_array_equal(drawn, expected)
     witness = copy_random_state(original)
     copied.random_sample(100)
     np.testing.assert_array_equal(original.random_sample(4), witness.random_sample(4))
+
+
+def test_copy_random_state_keeps_another_bit_generator():
+    """random_state may be a RandomState over another bit generator, which has
+    no MT19937 state to copy: it is deep-copied, and partial_fit still works."""
+    from skconv._training import copy_random_state
+
+    original = np.random.RandomState(np.random.PCG64(3))
+    copied = copy_random_state(original)
+    assert copied is not original
+    assert copied.get_state(legacy=False)["bit_generator"] == "PCG64"
+    np.testing.assert_array_equal(copied.random_sample(5), original.random_sample(5))
+    X = np.random.RandomState(0).normal(size=(40, 16))
+    y = np.arange(40) % 2
+    clf = ConvNetClassifier(filters=(4,), hidden_layer_sizes=(8,),
+                            random_state=np.random.RandomState(np.random.PCG64(0)))
+    clf.partial_fit(X, y, classes=[0, 1])
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 2

@@ -53,7 +53,8 @@ class _PerChannel:
         return Z.sum(axis=self.axes)
 
     def _fold(self, column_sums):
-        """The ``k * channels`` column sums of the wide view, per channel."""
+        """Fold the ``k * channels`` column sums of the wide view into per-channel
+        totals, shape (channels,)."""
         return column_sums.reshape(self.k, self.channels).sum(axis=0)
 
     def total_of_products(self, A, B):
