@@ -152,6 +152,20 @@ def test_sample_blocks_ignore_threads_and_load(helpers_on):
     assert len(outside) > 1
 
 
+def test_work_blocks_read_the_load_only_for_work_of_several_blocks(
+        helpers_on, monkeypatch):
+    """Work too small to cut (most of a small predict) takes one block without
+    reading /proc/stat; work of several blocks is cut when a helper is free."""
+    readings = []
+    monkeypatch.setattr(_threads, "other_cores", lambda: readings.append(1) or 0.0)
+    with _threads.compute_threads():
+        assert _threads.work_blocks(64, 1) == [slice(0, 64)]
+        assert readings == []
+        assert _threads.work_blocks(64, 10**5) == _threads.sample_blocks(64, 10**5)
+        assert len(readings) == 1
+    assert _threads.work_blocks(64, 10**5) == [slice(0, 64)]  # outside: no helper
+
+
 # --------------------------------------------------------------------------
 # The user's settings
 # --------------------------------------------------------------------------
