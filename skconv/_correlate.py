@@ -46,7 +46,8 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
     Y = np.empty((n * ho * wo, n_filters), dtype=X_padded.dtype)
     blocks = sample_blocks(n, ho * wo * weights.shape[0] * (n_filters + 1),
                            ho * wo * weights.shape[0] * X_padded.itemsize)
-    if tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and is_channels_last(X_padded):
+    one_by_one = tuple(kernel) == (1, 1) and tuple(stride) == (1, 1)
+    if one_by_one and is_channels_last(X_padded):
         # 1x1 windows are the pixels: the window matrix is the input's own
         # memory, and the same blocks multiply it without a copy (kernel_size=1,
         # and kernels cut down to one position on 1x1 maps).
@@ -67,9 +68,10 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
             own = windows.empty(samples.stop - samples.start)
             windows.fill(own, samples)
             cols = windows.matrix(own)
-        np.matmul(cols, weights, out=Y[rows])
+        out = Y[rows]
+        np.matmul(cols, weights, out=out)
         if bias is not None:
-            add_bias(Y[rows], bias)
+            add_bias(out, bias)
 
     run_blocks(block, len(blocks))
     if not keep:

@@ -132,9 +132,10 @@ def work_blocks(n_samples, work_per_sample):
     (fewer Python calls for the same result). Work of one block does not
     read the machine's load (a file read, a tenth of a small predict).
     """
-    blocks = sample_blocks(n_samples, work_per_sample)
-    if len(blocks) > 1 and _state.depth and helpers_now():
-        return blocks
+    if _state.depth:
+        blocks = sample_blocks(n_samples, work_per_sample)
+        if len(blocks) > 1 and helpers_now():
+            return blocks
     return [slice(0, n_samples)]
 
 

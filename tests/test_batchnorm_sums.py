@@ -32,7 +32,7 @@ def arrays(rng, shape, dtype, channels_last):
         ((2, 1, 1, 1), True),
     ],
 )
-def test_total_of_products_gives_the_bits_of_the_product_summed(shape, channels_last, dtype):
+def test_total_of_products_gives_the_sums_of_the_products(shape, channels_last, dtype):
     A, B = arrays(np.random.RandomState(0), shape, dtype, channels_last)
     axes = _PerChannel(A)
     assert axes.wide == (channels_last or len(shape) == 2)
@@ -45,6 +45,7 @@ def test_total_of_products_gives_the_bits_of_the_product_summed(shape, channels_
     # since the sums cancel); a wrong axis or a lost term is far outside it.
     m = A.size // shape[1]
     bound = np.finfo(dtype).eps * m * axes.total(np.abs(products)).astype(np.float64)
-    direct = (A.astype(np.float64) * B).sum(axis=tuple(i for i in range(len(shape)) if i != 1))
+    other_axes = tuple(i for i in range(len(shape)) if i != 1)
+    direct = (A.astype(np.float64) * B).sum(axis=other_axes)
     assert np.all(np.abs(result - expected) <= bound)
     assert np.all(np.abs(result - direct) <= bound)

@@ -275,7 +275,8 @@ def test_models_do_not_depend_on_the_users_blas_thread_count(digits, helpers_off
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
 @pytest.mark.parametrize("in_channels", [1, 3])
-@pytest.mark.parametrize(("kernel", "channels_last"), [(3, False), (1, False), (1, True)])
+@pytest.mark.parametrize(("kernel", "channels_last"),
+                         [(3, False), (1, False), (1, True)])
 def test_conv2d_in_many_blocks_matches_the_reference_and_its_gradients(
         padding, in_channels, kernel, channels_last, helpers_on):
     """Also 1x1 kernels, whose windows are the pixels of a channels-last input
@@ -387,7 +388,8 @@ def test_run_blocks_keeps_no_array_of_the_job_alive_after_it_returns(helpers_on)
     helper_ran = threading.Event()
     # The partial holds maps (a closure cell over it would be emptied by
     # `del maps` below, hiding a job kept alive).
-    item = items_shared_with_a_helper(functools.partial(np.put, maps, v=1.0), helper_ran)
+    item = items_shared_with_a_helper(functools.partial(np.put, maps, v=1.0),
+                                      helper_ran)
     with _threads.compute_threads():
         _workers.run_blocks(item, 4)
     assert helpers_on and helper_ran.is_set()

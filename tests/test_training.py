@@ -234,14 +234,14 @@ def test_copy_random_state_draws_the_same_stream_independently():
     leaves the original where it was."""
     from skconv._training import copy_random_state
 
-    original = np.random.RandomState(7)
-    original.standard_normal()  # an odd count: one Gaussian is cached
-    copied = copy_random_state(original)
-    assert copied is not original
     def draws(stream):
         return (stream.standard_normal(5), stream.permutation(20),
                 stream.random_sample(3))
 
+    original = np.random.RandomState(7)
+    original.standard_normal()  # an odd count: one Gaussian is cached
+    copied = copy_random_state(original)
+    assert copied is not original
     for drawn, expected in zip(draws(copied), draws(original)):
         np.testing.assert_array_equal(drawn, expected)
     witness = copy_random_state(original)

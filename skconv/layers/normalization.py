@@ -69,7 +69,7 @@ class _PerChannel:
         """
         if self.wide:
             return self._fold(np.einsum("ij,ij->j", A, B))
-        return (A * B).sum(axis=self.axes)
+        return self.total(A * B)
 
     def restore(self, Z):
         """A working array back in the input's shape (and layout)."""
