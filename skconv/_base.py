@@ -148,7 +148,7 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
             continuing = False  # warm_start with a new architecture: start afresh
         X, y, image_shape = checker._validate_input(X, y, reset=not continuing)
         if self.augmentation is not None:
-            self.augmentation.check(image_shape)
+            self.augmentation.check(image_shape, X.dtype)
         targets = checker._validate_targets(y, classes, incremental, continuing)
         validation = checker._validate_validation_set(*validation, targets, image_shape)
         if continuing:

@@ -91,6 +91,23 @@ def test_erasing_blanks_the_asked_area_fraction():
     assert abs(erased[:, 0].mean() / 784 - 0.2) < 0.01
 
 
+@pytest.mark.parametrize("shape, fraction", [
+    ((4, 32), 0.5), ((1, 16), 0.25), ((8, 8), 1.0), ((10, 3), 0.6), ((28, 28), 0.2),
+])
+def test_erasing_blanks_the_asked_area_on_narrow_images_and_large_areas(shape, fraction):
+    """A rectangle of the drawn aspect ratio that does not fit the image is cut
+    to it and lengthened the other way: the area stays the one asked for."""
+    height, width = shape
+    augmentation = Augmentation(erasing=1.0, erasing_area=(fraction, fraction))
+    out = augmentation.augment(np.ones((500, 1, height, width)), np.random.RandomState(0))
+    erased = (out == 0).sum(axis=(1, 2, 3))
+    # Each side is rounded to whole pixels: at most half a pixel off each.
+    bound = 0.5 * (height + width) + 0.25
+    assert (np.abs(erased - fraction * height * width) <= bound).all()
+    if fraction == 1.0:
+        assert (erased == height * width).all()
+
+
 def test_erasing_probability_is_the_share_of_images_erased():
     augmentation = Augmentation(erasing=0.3)
     out = augmentation.augment(np.ones((2000, 1, 10, 10)), np.random.RandomState(2))

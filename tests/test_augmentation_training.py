@@ -145,6 +145,10 @@ def test_augmented_models_pickle_and_skops(small, fast, quiet_convergence, tmp_p
     (Augmentation(erasing_area=(0.5, 0.2)), (r"erasing_area must be a pair of floats "
                                             r"\(low, high\) with 0 < low <= high <= 1")),
     (Augmentation(erasing_area=0.3), r"'erasing_area' parameter of Augmentation"),
+    (Augmentation(erasing_area=("0.1", "0.2")), r"erasing_area must be a pair of floats"),
+    (Augmentation(erasing_area=(True, True)), r"erasing_area must be a pair of floats"),
+    (Augmentation(fill_value=np.nan), r"'fill_value' parameter of Augmentation.*nan"),
+    (Augmentation(fill_value=np.inf), r"'fill_value' parameter of Augmentation.*inf"),
     (Augmentation(shift=8), (r"shift must be smaller than the image height and width "
                             r"\(8x8\): at most 7; got 8")),
 ])
@@ -160,6 +164,24 @@ def test_bad_augmentation_is_refused_and_the_model_kept(augmentation, message, s
         clf.fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), before)
     assert all(clf.__dict__[k] is v for k, v in state.items() if k != "augmentation")
+
+
+@pytest.mark.parametrize("augmentation, message", [
+    (Augmentation(noise=1e39), r"noise must be at most 3.4e\+37 .* for float32 images; "
+                               r"got 1e\+39"),
+    (Augmentation(fill_value=-1e39), r"fill_value must be at most 3.4e\+38 .* for "
+                                     r"float32 images; got 1e\+39"),
+])
+def test_noise_or_fill_that_overflow_float32_are_refused(augmentation, message, fast,
+                                                        quiet_convergence):
+    """Finite, but not in float32: the pixels would be inf, and the fit would
+    fail on a loss that looks diverged, blaming learning_rate_init."""
+    X = np.random.RandomState(0).uniform(size=(30, 64)).astype(np.float32)
+    clf = ConvNetClassifier(**fast, augmentation=augmentation)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, np.arange(30) % 3)
+    assert not hasattr(clf, "layers_")
+    clf.fit(X.astype(np.float64), np.arange(30) % 3)  # float64 holds them
 
 
 def test_rotation_on_images_of_one_row_is_refused(fast):

@@ -24,8 +24,9 @@ class Augmentation(BaseEstimator):
     ``augmentation__shift`` and the like. The draws come from the
     estimator's random stream (``random_state``), so refits with an int
     ``random_state`` are bit-identical. The transformations are applied in
-    the order of the parameters below; each is vectorised over the batch and
-    keeps the dtype (float32 stays float32).
+    this order: rotation and zoom (one interpolation), shift, the flips,
+    erasing, noise. Each is vectorised over the batch and keeps the dtype
+    (float32 stays float32).
 
     Parameters
     ----------
@@ -55,12 +56,17 @@ class Augmentation(BaseEstimator):
     erasing_area : tuple of (float, float), default=(0.02, 0.25)
         Range of the erased rectangle's area as a fraction of the image's,
         drawn uniformly; its aspect ratio is drawn log-uniformly from
-        [1/2, 2] and its position uniformly inside the image.
+        [1/2, 2] and its position uniformly inside the image. A side that
+        would be longer than the image is cut to it and the other side
+        lengthened, so that the area is the one drawn (on a 4x32 image, half
+        the area is a 4x16 rectangle).
     noise : float, default=0.0
-        Standard deviation of Gaussian noise added to every pixel.
+        Standard deviation of Gaussian noise added to every pixel. Finite,
+        and small enough that noisy pixels stay finite in the images' dtype.
     fill_value : float, default=0.0
         Value of pixels that enter by a shift, rotation or zoom, and of erased
-        rectangles: the background of the (scaled) images.
+        rectangles: the background of the (scaled) images. Finite in the
+        images' dtype.
 
     See Also
     --------
@@ -84,9 +90,9 @@ class Augmentation(BaseEstimator):
         "rotation": [Interval(Real, 0, 180, closed="both")],
         "zoom": [Interval(Real, 0, 1, closed="left")],
         "erasing": [Interval(Real, 0, 1, closed="both")],
-        "erasing_area": [tuple, list],
+        "erasing_area": [tuple, list, np.ndarray],
         "noise": [Interval(Real, 0, None, closed="left")],
-        "fill_value": [Real],
+        "fill_value": [Interval(Real, None, None, closed="neither")],
     }
 
     def __init__(self, shift=0, horizontal_flip=False, vertical_flip=False,
@@ -102,13 +108,16 @@ class Augmentation(BaseEstimator):
         self.noise = noise
         self.fill_value = fill_value
 
-    def check(self, image_shape):
+    def check(self, image_shape, dtype=np.float64):
         """Validate the parameters for images of ``image_shape``; raise if wrong.
 
         Parameters
         ----------
         image_shape : tuple of (int, int, int)
             ``(channels, height, width)`` of the training images.
+        dtype : numpy dtype, default=float64
+            The training images' dtype: ``fill_value`` and the noise must
+            stay finite in it.
 
         Raises
         ------
@@ -131,6 +140,17 @@ class Augmentation(BaseEstimator):
                 f"Augmentation {what} needs images of at least 2 rows and 2 "
                 f"columns; the images are {height}x{width}. Set {what}=0."
             )
+        # Beyond finfo.max a pixel is inf, and training fails on a loss that
+        # seems to diverge; name the parameter instead. Noise is checked at
+        # 10 standard deviations, which no draw of a batch reaches.
+        largest = float(np.finfo(dtype).max)
+        for name, value, limit in (("fill_value", abs(self.fill_value), largest),
+                                   ("noise", self.noise, largest / 10)):
+            if value > limit:
+                raise ValueError(
+                    f"Augmentation {name} must be at most {limit:.3g} in absolute "
+                    f"value for {np.dtype(dtype).name} images; got {value!r}."
+                )
 
     def augment(self, X, rng):
         """A randomly transformed copy of a batch of images.
@@ -171,8 +191,15 @@ class Augmentation(BaseEstimator):
         low, high = _area_range(self.erasing_area)
         area = rng.uniform(low, high, n) * height * width
         ratio = np.exp(rng.uniform(np.log(0.5), np.log(2.0), n))
-        heights = np.clip(np.rint(np.sqrt(area * ratio)), 1, height).astype(np.intp)
-        widths = np.clip(np.rint(np.sqrt(area / ratio)), 1, width).astype(np.intp)
+        sides = np.sqrt(area * ratio), np.sqrt(area / ratio)
+        # A side longer than the image is cut to it and the other lengthened
+        # to keep the area (it then fits: the area is at most the image's).
+        tall = sides[0] > height
+        sides = np.where(tall, height, sides[0]), np.where(tall, area / height, sides[1])
+        wide = sides[1] > width
+        sides = np.where(wide, area / width, sides[0]), np.where(wide, width, sides[1])
+        heights = np.clip(np.rint(sides[0]), 1, height).astype(np.intp)
+        widths = np.clip(np.rint(sides[1]), 1, width).astype(np.intp)
         top = (rng.uniform(size=n) * (height - heights + 1)).astype(np.intp)
         left = (rng.uniform(size=n) * (width - widths + 1)).astype(np.intp)
         erased = rng.uniform(size=n) < self.erasing
@@ -189,9 +216,13 @@ def _area_range(erasing_area):
     message = ("Augmentation erasing_area must be a pair of floats (low, high) with "
                f"0 < low <= high <= 1; got {erasing_area!r}.")
     try:
-        low, high = (float(value) for value in erasing_area)
+        low, high = erasing_area
     except (TypeError, ValueError) as exc:
         raise ValueError(message) from exc
+    if not all(isinstance(value, Real) and not isinstance(value, bool)
+               for value in (low, high)):
+        raise ValueError(message)  # "0.1" or True are not fractions
+    low, high = float(low), float(high)
     if not 0 < low <= high <= 1:
         raise ValueError(message)
     return low, high
