@@ -1,10 +1,14 @@
 """Test sessions for the supported stack: the oldest versions setup.cfg claims, and the newest.
 
 Run ``nox -s oldest`` (Python 3.10 with the lower bounds pinned), ``nox -s latest``
-(the newest Python and the newest releases) or ``nox -s docs`` (the HTML site in
-``docs/_build/html``); arguments after ``--`` go to pytest (or sphinx), e.g.
+(the newest Python and the newest releases, from the unpacked sdist) or ``nox -s
+docs`` (the HTML site in ``docs/_build/html``); arguments after ``--`` go to pytest (or sphinx), e.g.
 ``nox -s oldest -- tests/test_common.py``. ``.ci/run`` calls these sessions.
 """
+
+import shutil
+import tarfile
+from pathlib import Path
 
 import nox
 
@@ -21,6 +25,19 @@ OLDEST = [
     "joblib==1.3.0",
     "threadpoolctl==3.1.0",
 ]
+#: The lower bounds of the test extra's packages (setup.cfg), pinned beside them:
+#: the extras install on the oldest stack and the suite passes with them.
+OLDEST_EXTRAS = [
+    "pytest==7.0.1",
+    "pytest-xdist==3.0.2",
+    "matplotlib==3.7.0",
+    "skops==0.16.0",
+    "dask[distributed]==2024.1.0",
+    "dask-ml==2024.4.4",
+    "skl2onnx==1.18.0",
+    "onnx==1.17.0",
+    "onnxruntime==1.19.0",
+]
 #: Packages with compiled code that must come as wheels.
 BINARY_ONLY = "--only-binary=numpy,scipy,scikit-learn,pandas,matplotlib"
 
@@ -28,14 +45,27 @@ BINARY_ONLY = "--only-binary=numpy,scipy,scikit-learn,pandas,matplotlib"
 @nox.session(python="3.10")
 def oldest(session):
     """The test suite on Python 3.10 with numpy, scipy, scikit-learn and joblib at their lower bounds."""
-    session.install(BINARY_ONLY, ".[test]", *OLDEST)
+    session.install(BINARY_ONLY, ".[test]", *OLDEST, *OLDEST_EXTRAS)
     session.run("python", "-m", "pip", "check")
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session(python="3.13")
 def latest(session):
-    """The test suite on the newest Python with the newest release of everything."""
+    """The test suite on the newest Python with the newest release of everything,
+    run from the unpacked sdist: it also checks that the sdist carries what its
+    tests need (conftest.py, tests/fixtures, the examples, the README)."""
+    session.install("build")
+    tmp = Path(session.create_tmp()).resolve()
+    for old in tmp.glob("skconv-*"):
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    session.run("python", "-m", "build", "--sdist", "--outdir", str(tmp))
+    (sdist,) = tmp.glob("skconv-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        # The "data" filter (no absolute paths or links out) where Python has it.
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(tmp, **safe)
+    session.chdir(str(tmp / sdist.name.removesuffix(".tar.gz")))
     session.install("--upgrade", "--upgrade-strategy=eager", ".[test]")
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", *session.posargs)
 
