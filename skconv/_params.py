@@ -114,7 +114,8 @@ PARAMETERS = """\
 
     weight_decay : float, default=0.01
         Decoupled weight decay of ``solver="adamw"`` (ignored otherwise):
-        each step multiplies the weights by ``1 - lr * weight_decay``.
+        each step multiplies the weights by ``1 - lr * weight_decay``, so
+        ``learning_rate_init * weight_decay`` must be below 1.
 
     batch_size : int or "auto", default=32
         Samples per mini-batch; "auto" is ``min(200, n_samples)``. Clipped to

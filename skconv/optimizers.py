@@ -224,6 +224,15 @@ class AdamW(Adam):
         weight_decay=0.01,
         decay_mask=None,
     ):
+        if learning_rate_init * weight_decay >= 1:
+            # The factor 1 - lr * weight_decay would flip or zero every weight
+            # each step: training would only look diverged, blaming the rate.
+            raise ValueError(
+                "weight_decay times learning_rate_init must be below 1 (each AdamW "
+                "step multiplies the weights by 1 - learning_rate_init * "
+                f"weight_decay); got weight_decay={weight_decay!r} and "
+                f"learning_rate_init={learning_rate_init!r}."
+            )
         super().__init__(params, learning_rate_init, beta_1, beta_2, epsilon)
         self.weight_decay = float(weight_decay)
         self.decay_mask = [True] * len(params) if decay_mask is None else list(decay_mask)

@@ -325,6 +325,10 @@ BAD = [
                r"'label_smoothing' parameter"),
     param_case("label_smoothing-str", {"label_smoothing": "x"},
                r"'label_smoothing' parameter"),
+    # Each in range, together a decay factor 1 - lr * weight_decay below 0.
+    pytest.param("fitted", lambda c: c.set_params(solver="adamw", weight_decay=1e300)
+                 .fit(X, Y), V, r"weight_decay times learning_rate_init must be below 1 "
+                 r".*weight_decay=1e\+300", id="adamw-decay-beyond-one"),
 ]
 
 
