@@ -2,8 +2,9 @@
 
 Run ``nox -s oldest`` (Python 3.10 with the lower bounds pinned), ``nox -s latest``
 (the newest Python and the newest releases, from the unpacked sdist) or ``nox -s
-docs`` (the HTML site in ``docs/_build/html``); arguments after ``--`` go to pytest (or sphinx), e.g.
-``nox -s oldest -- tests/test_common.py``. ``.ci/run`` calls these sessions.
+docs`` (the HTML site in ``docs/_build/html``); arguments after ``--`` go to pytest
+(or sphinx), e.g. ``nox -s oldest -- tests/test_common.py``. ``.ci/run`` calls these
+sessions.
 """
 
 import shutil
@@ -57,8 +58,8 @@ def latest(session):
     tests need (conftest.py, tests/fixtures, the examples, the README)."""
     session.install("build")
     tmp = Path(session.create_tmp()).resolve()
-    for old in tmp.glob("skconv-*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    shutil.rmtree(tmp)  # no sdist or unpacked tree of an earlier run
+    tmp.mkdir()
     session.run("python", "-m", "build", "--sdist", "--outdir", str(tmp))
     (sdist,) = tmp.glob("skconv-*.tar.gz")
     with tarfile.open(sdist) as archive:

@@ -191,15 +191,15 @@ class Augmentation(BaseEstimator):
         low, high = _area_range(self.erasing_area)
         area = rng.uniform(low, high, n) * height * width
         ratio = np.exp(rng.uniform(np.log(0.5), np.log(2.0), n))
-        sides = np.sqrt(area * ratio), np.sqrt(area / ratio)
+        rows, cols = np.sqrt(area * ratio), np.sqrt(area / ratio)
         # A side longer than the image is cut to it and the other lengthened
         # to keep the area (it then fits: the area is at most the image's).
-        tall = sides[0] > height
-        sides = np.where(tall, height, sides[0]), np.where(tall, area / height, sides[1])
-        wide = sides[1] > width
-        sides = np.where(wide, area / width, sides[0]), np.where(wide, width, sides[1])
-        heights = np.clip(np.rint(sides[0]), 1, height).astype(np.intp)
-        widths = np.clip(np.rint(sides[1]), 1, width).astype(np.intp)
+        tall = rows > height
+        rows, cols = np.where(tall, height, rows), np.where(tall, area / height, cols)
+        wide = cols > width
+        rows, cols = np.where(wide, area / width, rows), np.where(wide, width, cols)
+        heights = np.clip(np.rint(rows), 1, height).astype(np.intp)
+        widths = np.clip(np.rint(cols), 1, width).astype(np.intp)
         top = (rng.uniform(size=n) * (height - heights + 1)).astype(np.intp)
         left = (rng.uniform(size=n) * (width - widths + 1)).astype(np.intp)
         erased = rng.uniform(size=n) < self.erasing
