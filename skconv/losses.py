@@ -171,3 +171,15 @@ LOSS_FUNCTIONS = {
     "logistic": logistic_cross_entropy,
     "identity": squared_error,
 }
+
+
+__all__ = [
+    "LOG_PROBA_FUNCTIONS",
+    "LOSS_FUNCTIONS",
+    "log_logistic",
+    "log_sigmoid",
+    "log_softmax",
+    "logistic_cross_entropy",
+    "softmax_cross_entropy",
+    "squared_error",
+]

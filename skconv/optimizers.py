@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 # Public here, where 0.1 and the API reference have them.
-from ._schedules import LearningRateSchedule, scheduled_learning_rate  # noqa: F401
+from ._schedules import LearningRateSchedule, scheduled_learning_rate
 
 
 class _FlatState:
@@ -299,3 +299,14 @@ def make_optimizer(solver, layers, *, learning_rate_init, momentum=0.9,
         decays = [key == "W" for layer in layers for key in layer.params]
         return SOLVERS["adamw"](*adam_args, weight_decay, decays)
     return SOLVERS["adam"](*adam_args)
+
+
+__all__ = [
+    "SGD",
+    "SOLVERS",
+    "Adam",
+    "AdamW",
+    "LearningRateSchedule",
+    "make_optimizer",
+    "scheduled_learning_rate",
+]

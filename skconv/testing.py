@@ -109,3 +109,6 @@ def assert_layer_gradients(layer, X, dout, rtol=1e-6, atol=1e-8, *, training=Fal
         np.testing.assert_allclose(
             analytic, numerical, rtol=rtol, atol=atol, err_msg=f"gradient of {name}"
         )
+
+
+__all__ = ["assert_layer_gradients", "layer_gradients", "numerical_gradient"]

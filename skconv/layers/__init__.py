@@ -1,7 +1,7 @@
 """The layers of a skconv network, one module per family, and the table of them.
 
 Every layer follows one contract (``build``, ``forward``, ``backward``; see
-:mod:`skconv.layers.base`) and describes itself without being built
+:class:`Layer`) and describes itself without being built
 (``output_shape``, ``n_params``, ``flops``, ``memory``, ``get_config``,
 ``describe``). :data:`LAYERS` names every layer type, activations
 included: networks, persistence and export read it.

@@ -13,7 +13,7 @@ False`` and is applied before the pool.
 import math
 
 import numpy as np
-from scipy.special import expit
+from scipy import special
 
 from .base import Layer
 
@@ -69,7 +69,7 @@ class Logistic(Activation):
     monotone = True
 
     def forward(self, X, training=False):
-        out = expit(X)
+        out = special.expit(X)
         if training:
             self._cache = out
         return out
@@ -110,3 +110,14 @@ INITIALISATIONS = {
     "relu": "he",
     "tanh": "glorot",
 }
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALISATIONS",
+    "Activation",
+    "Identity",
+    "Logistic",
+    "ReLU",
+    "Tanh",
+]

@@ -63,7 +63,7 @@ def init_uniform(rng, shape, fan_in, fan_out, init, dtype):
     return rng.uniform(-bound, bound, size=shape).astype(dtype, copy=False)
 
 
-def is_known(shape):
+def _is_known(shape):
     """Whether every size in ``shape`` is known (none is None)."""
     return all(size is not None for size in shape)
 
@@ -113,6 +113,15 @@ class Layer:
 
     Notes
     -----
+    The contract every layer keeps: :meth:`build` creates the parameters
+    for one sample's input shape and returns its output shape;
+    :meth:`forward` keeps what :meth:`backward` needs only when ``training``
+    is true (inference stores nothing on the layer, so one fitted model can
+    predict from several threads); :meth:`backward` stores the parameter
+    gradients in ``grads`` and returns the gradient with respect to the
+    input, or None when ``input_grad`` is false for a layer with parameters.
+    Images are NCHW, ``(n_samples, channels, height, width)``.
+
     Subclasses list their constructor hyperparameters in the class
     attribute ``_config_keys`` (instance attributes of the same names), and
     override :meth:`output_shape`, :meth:`param_shapes` and ``_flops`` when
@@ -328,7 +337,7 @@ class Layer:
 
     def _sizes_known(self, input_shape):
         # One rule for every count: an unknown size makes it unknown.
-        return is_known(input_shape) and is_known(self.output_shape(input_shape))
+        return _is_known(input_shape) and _is_known(self.output_shape(input_shape))
 
     def get_config(self):
         """The type name and constructor hyperparameters.
@@ -375,3 +384,6 @@ class Layer:
 
     def _repr_args(self):
         return ""
+
+
+__all__ = ["Layer", "LayerDescription", "init_uniform"]

@@ -256,3 +256,6 @@ class Conv2D(Layer):
             size = (padded_shape[2] - top - bottom, padded_shape[3] - left - right)
             return input_gradient_by_correlation(dY, kernel, size, out_shape, pads)
         return conv_input_gradient(dY, kernel, padded_shape, self.stride, out_shape, pads)
+
+
+__all__ = ["Conv2D"]

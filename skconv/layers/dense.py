@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .._layout import channels_last_empty
-from .base import Layer, init_uniform, is_known
+from .base import Layer, _is_known, init_uniform
 
 
 class Flatten(Layer):
@@ -18,7 +18,7 @@ class Flatten(Layer):
     """
 
     def output_shape(self, input_shape):
-        if not is_known(input_shape):
+        if not _is_known(input_shape):
             return (None,)
         return (int(math.prod(input_shape)),)
 
@@ -107,3 +107,6 @@ class Dense(Layer):
         X = self._cache
         self.grads = {"W": X.T @ dout, "b": dout.sum(axis=0)}
         return dout @ self.params["W"].T if input_grad else None
+
+
+__all__ = ["Dense", "Flatten"]

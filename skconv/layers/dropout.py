@@ -67,3 +67,6 @@ class Dropout(Layer):
         if self.rate == 0.0:
             return dout
         return dout * self._cache
+
+
+__all__ = ["Dropout"]

@@ -216,3 +216,6 @@ class BatchNormalization(Layer):
         np.subtract(dY, dX, out=dX)
         dX *= axes.vector(self.params["gamma"] * inv_std)
         return axes.restore(dX)
+
+
+__all__ = ["BatchNormalization"]

@@ -21,7 +21,7 @@ from .base import Layer
 
 #: Work units per input value of a max-pooling pass: a few element-wise
 #: passes with temporaries, each slower than a multiply-add in a product.
-POOL_WORK = 32
+_POOL_WORK = 32
 
 
 @functools.lru_cache(maxsize=64)
@@ -31,7 +31,7 @@ def _window_offsets(pool_size):
     return tuple((i, j) for i in range(ph) for j in range(pw))
 
 
-def max_of_views(out, view, count):
+def _max_of_views(out, view, count):
     """``out = max(view(0), ..., view(count - 1))``, element-wise, in place."""
     if count == 1:
         np.copyto(out, view(0))
@@ -127,7 +127,7 @@ class MaxPool2D(_Pool2D):
         if training:  # the first offset's index, 0, needs no pass if others follow
             make = np.empty_like if len(offsets) > 1 else np.zeros_like
             argmax = make(out, dtype=index_type)
-        blocks = work_blocks(X.shape[0], POOL_WORK * X[0].size)
+        blocks = work_blocks(X.shape[0], _POOL_WORK * X[0].size)
 
         def block(b):
             samples = blocks[b]
@@ -169,15 +169,15 @@ class MaxPool2D(_Pool2D):
         ho, wo = out_shape
         n, channels, _, width = X.shape
         out = channels_last_empty((n, channels, ho, wo), X.dtype)
-        blocks = work_blocks(n, POOL_WORK * X[0].size)
+        blocks = work_blocks(n, _POOL_WORK * X[0].size)
 
         def block(b):
             samples = blocks[b]
             Xb = X[samples]
             rows_max = channels_last_empty((len(Xb), channels, ho, width), X.dtype)
-            max_of_views(rows_max,
+            _max_of_views(rows_max,
                          lambda i: window_view(Xb, (i, 0), (sh, 1), (ho, width)), ph)
-            max_of_views(out[samples],
+            _max_of_views(out[samples],
                          lambda j: window_view(rows_max, (0, j), (1, sw), (ho, wo)), pw)
 
         run_blocks(block, len(blocks))
@@ -193,7 +193,7 @@ class MaxPool2D(_Pool2D):
             o * s == size for o, s, size in zip(out_shape, self.stride, input_shape[2:])
         )
         dX = (channels_last_empty if tiled else channels_last_zeros)(input_shape, dout.dtype)
-        blocks = work_blocks(len(dX), POOL_WORK * dX[0].size)
+        blocks = work_blocks(len(dX), _POOL_WORK * dX[0].size)
 
         def block(b):
             samples = blocks[b]
@@ -313,3 +313,6 @@ class GlobalAvgPool2D(Layer):
         dX = channels_last_empty((n, c, h, w), dout.dtype)
         np.divide(dout[:, None, None, :], h * w, out=channels_last_view(dX))
         return dX
+
+
+__all__ = ["AvgPool2D", "GlobalAvgPool2D", "MaxPool2D"]
