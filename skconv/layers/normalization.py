@@ -15,7 +15,6 @@ from .._layout import (
 from .._workers import run_blocks
 from .base import Layer
 
-
 #: Bytes of the working view per block of a batch-normalisation pass: large
 #: enough that a block costs far more than its Python calls, small enough
 #: that two threads share a batch's conv maps (13 blocks of 32 filters over
