@@ -19,13 +19,11 @@ adds only what differs, through these hooks:
 """
 
 import copy
-import inspect
 
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_array,
     check_consistent_length,
     check_random_state,
@@ -35,7 +33,7 @@ from sklearn.utils.validation import (
 from . import _training, network
 from ._architecture import same_architecture, validate_architecture
 from ._callbacks import CallbackRun, CallbackSupportMixin, PrintLog, TrainingCallbacks
-from ._checks import TrainingInterrupted, check_weight_sum
+from ._checks import TrainingInterrupted, check_weights
 from ._heads import HEADS
 from ._inference import inference_input
 from ._input import flatten_images, resolve_image_shape
@@ -45,14 +43,6 @@ from ._summary import summarize
 from ._threads import in_compute_threads
 from ._validation_set import check_split_weights, split_validation
 from .optimizers import SOLVERS, LearningRateSchedule, make_optimizer
-
-# check_weight_sum reports all-zero weights in skconv's words on every
-# scikit-learn; newer ones' _check_sample_weight would refuse them first.
-_WEIGHT_CHECKS = (
-    {"allow_all_zero_weights": True}
-    if "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
-    else {}
-)
 
 
 class BaseConvNet(CallbackSupportMixin, BaseEstimator):
@@ -322,18 +312,12 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
         X_val = validate_data(self, X_val, reset=False, dtype=(np.float64, np.float32))
         y_val = self._validate_y_val(y_val, targets)
         check_consistent_length(X_val, y_val)
-        sample_weight_val = _check_sample_weight(
-            sample_weight_val, X_val, ensure_non_negative=True, **_WEIGHT_CHECKS
-        )
-        check_weight_sum(sample_weight_val, "sample_weight_val")
+        sample_weight_val = check_weights(sample_weight_val, X_val, "sample_weight_val")
         return X_val, y_val, sample_weight_val
 
     def _sample_weight(self, sample_weight, X, y, targets, dtype):
         """Validated sample weights (the classifier multiplies class weights in)."""
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=dtype, ensure_non_negative=True, **_WEIGHT_CHECKS
-        )
-        return check_weight_sum(sample_weight)
+        return check_weights(sample_weight, X, dtype=dtype)
 
     # -------------------------------------------------------------- predict
 

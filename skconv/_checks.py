@@ -1,10 +1,21 @@
 """Checks the estimators share: hyperparameter sequences, weight sums, failed fits."""
 
 import functools
+import inspect
+import re
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import _check_sample_weight
+
+# check_weight_sum reports all-zero weights in skconv's words on every
+# scikit-learn; newer ones' _check_sample_weight would refuse them first.
+_WEIGHT_CHECKS = (
+    {"allow_all_zero_weights": True}
+    if "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+    else {}
+)
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -62,6 +73,22 @@ def positive_ints(estimator, name, value, length=None):
             f"convolution block ({length}, the length of filters). Got {value!r}."
         )
     return values
+
+
+def check_weights(weights, X, name="sample_weight", dtype=None):
+    """Non-negative weights of shape ``(len(X),)`` with a positive, finite sum.
+
+    scikit-learn's checks, reported under ``name`` (``sample_weight_val``
+    too, where scikit-learn's messages would say ``sample_weight``).
+    """
+    try:
+        weights = _check_sample_weight(weights, X, dtype=dtype, ensure_non_negative=True,
+                                       **_WEIGHT_CHECKS)
+    except (TypeError, ValueError) as exc:
+        if name == "sample_weight":
+            raise
+        raise type(exc)(re.sub(r"\bsample_weight\b", name, str(exc))) from exc
+    return check_weight_sum(weights, name)
 
 
 def check_weight_sum(sample_weight, what="sample_weight"):

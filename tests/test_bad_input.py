@@ -151,8 +151,12 @@ BAD = [
                  id="fit-y_val-unknown-class"),
     pytest.param("fitted", lambda c: c.fit(X, Y, X_val=X[:20], y_val=Y[:20],
                                            sample_weight_val=-np.ones(20)),
-                 V, r"Negative values in data passed to `sample_weight`",
+                 V, r"Negative values in data passed to `sample_weight_val`",
                  id="fit-negative-sample_weight_val"),
+    pytest.param("fitted", lambda c: c.fit(X, Y, X_val=X[:20], y_val=Y[:20],
+                                           sample_weight_val=np.ones(19)),
+                 V, r"sample_weight_val.shape == \(19,\), expected \(20,\)",
+                 id="fit-len-sample_weight_val"),
     # --------------------------------------------------------- sample weights
     pytest.param("fitted", lambda c: c.fit(X, Y, sample_weight=np.zeros(N)), V,
                  r"sample_weight sums to zero: no sample would be learned from",
