@@ -21,10 +21,14 @@ import subprocess
 import sys
 import time
 
-#: The two published networks of BENCHMARKS.md (float32, Adam 1e-3, batch 64).
+#: The two published networks of BENCHMARKS.md (float32, Adam 1e-3, batch 64),
+#: and the Fashion-MNIST recipe's.
 WORKLOADS = {
     "SMALL": dict(filters=(8, 16), hidden_layer_sizes=(64,)),
     "KERAS": dict(filters=(32, 64), hidden_layer_sizes=(128,)),
+    # The Fashion-MNIST recipe's network: 'same' padding, batch normalisation.
+    "RECIPE_BN": dict(filters=(32, 64), hidden_layer_sizes=(128,), padding="same",
+                      batch_normalization=True, dropout=0.3),
 }
 COMMON = dict(kernel_size=3, padding="valid", batch_size=64, learning_rate_init=1e-3,
               random_state=0)

@@ -10,6 +10,7 @@ tests/test_threads.py fits whole models both ways).
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 from skconv import _threads
 from skconv._layout import channels_last_copy
@@ -40,7 +41,7 @@ def arrays(rng, shape, dtype, channels_last):
 @pytest.mark.parametrize("block_bytes", [1 << 19, 1 << 10])
 def test_sums_of_products_give_the_sums_of_the_products(
         shape, channels_last, dtype, block_bytes, monkeypatch):
-    monkeypatch.setattr(normalization_module, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(normalization_module, "_BLOCK_BYTES", block_bytes)
     A, B = arrays(np.random.RandomState(0), shape, dtype, channels_last)
     axes = _PerChannel(A)
     assert axes.wide == (channels_last or len(shape) == 2)
@@ -67,7 +68,7 @@ def test_sums_of_products_give_the_sums_of_the_products(
 
 
 def test_blocks_cover_the_rows_of_the_wide_view_in_order(monkeypatch):
-    monkeypatch.setattr(normalization_module, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(normalization_module, "_BLOCK_BYTES", 1000)
     X = channels_last_copy(np.zeros((5, 8, 6, 6)))
     axes = _PerChannel(X)
     rows = axes.view(X).shape[0]
@@ -77,9 +78,12 @@ def test_blocks_cover_the_rows_of_the_wide_view_in_order(monkeypatch):
 
 @pytest.fixture
 def two_threads(monkeypatch):
-    """An idle 2-CPU machine: run_blocks shares blocks with one helper."""
+    """An idle 2-CPU machine with 2 BLAS threads allowed (pytest-xdist's
+    workers run one): run_blocks shares blocks with one helper."""
     monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
     monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        yield
 
 
 @pytest.mark.parametrize("channels_last", [True, False])
@@ -104,7 +108,7 @@ def test_batch_norm_in_many_blocks_matches_one_block_and_finite_differences(
                     layer.running_mean, layer.running_var]
 
     one = passes()
-    monkeypatch.setattr(normalization_module, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(normalization_module, "_BLOCK_BYTES", 64)
     assert len(_PerChannel(X).blocks) == (35 * 6 // 2 if channels_last else 1)
     many = passes()
     for a, b in zip(one, many):
@@ -121,7 +125,7 @@ def test_batch_norm_in_many_blocks_matches_one_block_and_finite_differences(
 
 def test_batch_norm_blocks_give_the_same_bits_with_and_without_a_helper(
         two_threads, monkeypatch):
-    monkeypatch.setattr(normalization_module, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(normalization_module, "_BLOCK_BYTES", 256)
     rng = np.random.RandomState(1)
     X = channels_last_copy(rng.normal(size=(16, 8, 6, 6)).astype(np.float32))
     dout = channels_last_copy(rng.normal(size=X.shape).astype(np.float32))

@@ -20,7 +20,7 @@ from .base import Layer
 #: that two threads share a batch's conv maps (13 blocks of 32 filters over
 #: 28x28 maps, float32, batch 64). One thread runs blocks as fast as whole
 #: arrays (0.9-1.1x); two ran BN of those maps 1.3x faster.
-BLOCK_BYTES = 1 << 19
+_BLOCK_BYTES = 1 << 19
 
 
 class _PerChannel:
@@ -47,7 +47,7 @@ class _PerChannel:
             self.k = row_block(self.count, self.channels)
             rows = self.count // self.k
             row_bytes = self.k * self.channels * X.itemsize
-            per_block = max(1, BLOCK_BYTES // row_bytes)
+            per_block = max(1, _BLOCK_BYTES // row_bytes)
             self.blocks = [slice(start, min(start + per_block, rows))
                            for start in range(0, rows, per_block)]
         else:
