@@ -16,8 +16,8 @@ and look at
   to the pixels, :func:`skconv.inspection.saliency`;
 * the 128 hidden features, ``clf.transform(X)``, as the input of an SVC.
 
-Expected runtime: about 2 minutes of CPU time (4 minutes on a busy 2-core
-machine; a few seconds with ``SKCONV_EXAMPLES_QUICK=1``: 2,000 training
+Expected runtime: about 2 minutes of CPU time on a 2-core AMD EPYC VM
+(2026-12-01; 4 minutes on that machine when busy; a few seconds with ``SKCONV_EXAMPLES_QUICK=1``: 2,000 training
 images, a smaller network, 3 epochs). Without the Fashion-MNIST files
 (Debian's ``dataset-fashion-mnist`` package), the script says how to install
 them and exits without error.

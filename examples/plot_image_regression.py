@@ -11,9 +11,8 @@ hold one blurred, noisy spot, and predicts two numbers: the row and the
 column of the spot's centre. An ``MLPRegressor`` learns the same task from
 the same flattened pixels for comparison.
 
-Expected runtime: about 7 s on a shared 2-core machine with
-``OPENBLAS_NUM_THREADS=1``, of which the two fits take 3 s and the imports
-2.5 s (5 s with ``SKCONV_EXAMPLES_QUICK=1``, which uses fewer images and
+Expected runtime: about 10 s of CPU time with one OpenBLAS thread on idle cores of a 2-core Intel Xeon VM (2026-12-02); on a shared machine the two fits
+took 3 s and the imports 2.5 s (5 s with ``SKCONV_EXAMPLES_QUICK=1``, which uses fewer images and
 epochs). Figures are saved as PNG files in the folder named by
 ``SKCONV_EXAMPLES_OUTPUT``, by default ``examples/output/``.
 """

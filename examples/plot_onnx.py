@@ -12,7 +12,7 @@ gives the same labels and probabilities, and time both at batch 1000.
 
 It needs the ``onnx`` extra (``python -m pip install ".[onnx]"``: skl2onnx,
 onnx and onnxruntime); without it, the script says so and exits. Expected
-runtime: about 40 s on a 2-core machine (a few seconds with
+runtime: about 19 s of CPU time with one OpenBLAS thread on idle cores of a 2-core Intel Xeon VM (2026-12-02) (a few seconds with
 ``SKCONV_EXAMPLES_QUICK=1``, which trains a smaller network on fewer
 images). The timings depend on the machine and its load:
 ``benchmarks/bench_onnx.py`` measures them with more care. Figures are

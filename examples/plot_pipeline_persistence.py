@@ -9,7 +9,7 @@ cross-validated with :func:`~sklearn.model_selection.cross_val_score`, and a
 fitted pipeline is saved and loaded with :mod:`joblib`. The reloaded model
 gives exactly the same probabilities as the original.
 
-Expected runtime: about 11 s (2 s with ``SKCONV_EXAMPLES_QUICK=1``, which
+Expected runtime: about 14 s of CPU time with one OpenBLAS thread on idle cores of a 2-core Intel Xeon VM (2026-12-02) (2 s with ``SKCONV_EXAMPLES_QUICK=1``, which
 uses a subset and fewer epochs). Figures, and the saved model, go to the
 folder named by ``SKCONV_EXAMPLES_OUTPUT``, by default ``examples/output/``.
 """
