@@ -7,6 +7,7 @@ skconv module, or of a name documented elsewhere), not something defined
 there and left out of the reference.
 """
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -19,6 +20,7 @@ import skconv
 
 API_PAGE = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
 
+@functools.cache
 def public_modules():
     names = []
     for info in pkgutil.walk_packages(skconv.__path__, "skconv."):
@@ -27,12 +29,14 @@ def public_modules():
     return sorted(names)
 
 
+@functools.cache
 def documented_entries():
     """The dotted names the API page lists in its autosummary tables."""
     return set(re.findall(r"^\s+(skconv(?:\.\w+)*)\s*$", API_PAGE.read_text(),
                           flags=re.MULTILINE))
 
 
+@functools.cache
 def documented_objects():
     """``id`` of every object some documented page lists."""
     ids = set()

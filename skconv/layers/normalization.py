@@ -108,7 +108,7 @@ class _PerChannel:
         """
         if self.wide:
             return np.einsum("ij,ij->j", A, B)
-        return (A * B).sum(axis=self.axes)
+        return self.block_sum(A * B)
 
     def fold(self, partial):
         """Per-channel totals, shape (channels,), from the blocks' partial
@@ -294,5 +294,6 @@ class BatchNormalization(Layer):
 
         axes.each_block(input_gradient)
         return axes.restore(dX)
+
 
 __all__ = ["BatchNormalization"]
