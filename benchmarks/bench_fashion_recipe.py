@@ -5,6 +5,8 @@ Run from the repository root::
     python benchmarks/bench_fashion_recipe.py                   # both frameworks
     python benchmarks/bench_fashion_recipe.py --framework torch
     python benchmarks/bench_fashion_recipe.py --quick           # smoke test
+    python benchmarks/bench_fashion_recipe.py --framework skconv \
+        --set 'filters=[32, 64, 128]' --set batch_size=128 --flip-tta  # a variant
 
 The recipe is the one ``examples/plot_fashion_mnist.py`` trains (keep the
 two in step: :data:`RECIPE` here, the estimator there). The twin is the same
@@ -24,6 +26,7 @@ after every epoch (a curve only: nothing is chosen by it) and at the end.
 """
 
 import argparse
+import json
 import math
 import time
 import warnings
@@ -49,15 +52,26 @@ RECIPE = dict(
 AUGMENTATION = dict(shift=2, horizontal_flip=True)
 
 
-def run_skconv(X, y, X_test, y_test, epochs, seed):
-    clf = ConvNetClassifier(**{**RECIPE, "max_iter": epochs},
+def run_skconv(X, y, X_test, y_test, epochs, seed, changes=None, flip_tta=False):
+    """Train the recipe (with ``changes`` to its parameters); the test scores per
+    epoch and the seconds taken. With ``flip_tta``, also print the accuracy of
+    predictions averaged over each test image and its mirror image."""
+    clf = ConvNetClassifier(**{**RECIPE, "max_iter": epochs, **(changes or {})},
                             augmentation=Augmentation(**AUGMENTATION),
                             random_state=seed, verbose=1)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y, X_val=X_test, y_val=y_test)
-    return clf.validation_scores_, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    if flip_tta:
+        images = X_test.reshape(-1, *clf.image_shape_)
+        mirrored = images[..., ::-1].reshape(X_test.shape)
+        proba = clf.predict_proba(X_test) + clf.predict_proba(mirrored)
+        accuracy = np.mean(clf.classes_[proba.argmax(axis=1)] == y_test)
+        print(f"RESULT skconv test accuracy with mirrored test images averaged in "
+              f"{accuracy:.4f}", flush=True)
+    return clf.validation_scores_, seconds
 
 
 def torch_network(torch, n_classes, size=28):
@@ -137,21 +151,38 @@ def main(argv=None):
                              "default: the libraries' own choice")
     parser.add_argument("--quick", action="store_true",
                         help="2,000 training and 1,000 test images, 2 epochs")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=JSON",
+                        help="skconv only: change a parameter of the recipe, its "
+                             "value in JSON (lists become tuples); repeatable")
+    parser.add_argument("--flip-tta", action="store_true",
+                        help="skconv only: also score the test images averaged "
+                             "with their mirror images (test-time augmentation)")
     args = parser.parse_args(argv)
+    changes = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        value = json.loads(value)
+        changes[name] = tuple(value) if isinstance(value, list) else value
+    if changes and args.framework != "skconv":
+        parser.error("--set changes the skconv recipe only: add --framework skconv")
     print_machine(machine_info(), "skconv Fashion-MNIST recipe benchmark")
     X, y = load_fashion_mnist(return_X_y=True)
     X_test, y_test = load_fashion_mnist(return_X_y=True, kind="test")
     epochs = args.epochs
     if args.quick:
         X, y, X_test, y_test, epochs = X[:2000], y[:2000], X_test[:1000], y_test[:1000], 2
-    print(f"recipe {RECIPE}\naugmentation {AUGMENTATION}")
+    print(f"recipe {RECIPE}\nchanges {changes}\naugmentation {AUGMENTATION}")
     for name in RUNNERS if args.framework == "both" else [args.framework]:
         with threadpool_limits(args.threads):
             if name == "torch" and args.threads:
                 import torch
 
                 torch.set_num_threads(args.threads)
-            scores, seconds = RUNNERS[name](X, y, X_test, y_test, epochs, args.seed)
+            extra = {}
+            if name == "skconv":
+                extra = {"changes": changes, "flip_tta": args.flip_tta}
+            scores, seconds = RUNNERS[name](X, y, X_test, y_test, epochs, args.seed,
+                                            **extra)
         print(f"RESULT {name:6s} test accuracy {scores[-1]:.4f} (best epoch "
               f"{max(scores):.4f}) after {epochs} epochs, {seconds:.0f} s", flush=True)
 
