@@ -101,3 +101,15 @@ def pytest_configure(config):
         import threadpoolctl
 
         _worker_blas_limit = threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+
+
+def pytest_collection_modifyitems(items):
+    """The docstrings' examples (the doctests in skconv/) fit for a few epochs
+    to stay quick, so the ConvergenceWarning they raise is expected, as it is
+    for the README's snippets (tests/test_readme.py ignores it there too)."""
+    expected = pytest.mark.filterwarnings(
+        "ignore::sklearn.exceptions.ConvergenceWarning"
+    )
+    for item in items:
+        if item.nodeid.startswith("skconv/"):
+            item.add_marker(expected)
