@@ -158,13 +158,21 @@ def main(argv=None):
                         help="skconv only: also score the test images averaged "
                              "with their mirror images (test-time augmentation)")
     args = parser.parse_args(argv)
-    changes = {}
+    if (args.set or args.flip_tta) and args.framework != "skconv":
+        parser.error("--set and --flip-tta apply to the skconv recipe only: "
+                     "add --framework skconv")
+    changes, parameters = {}, ConvNetClassifier().get_params()
     for item in args.set:
-        name, _, value = item.partition("=")
-        value = json.loads(value)
+        name, _, text = item.partition("=")
+        try:  # no "=" leaves text empty, which is not JSON either
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            parser.error(f"--set expects NAME=JSON, such as batch_size=128; "
+                         f"got {item!r}")
+        if name not in parameters:
+            parser.error(f"--set: {name!r} is not a ConvNetClassifier parameter; "
+                         f"expected one of {sorted(parameters)}")
         changes[name] = tuple(value) if isinstance(value, list) else value
-    if changes and args.framework != "skconv":
-        parser.error("--set changes the skconv recipe only: add --framework skconv")
     print_machine(machine_info(), "skconv Fashion-MNIST recipe benchmark")
     X, y = load_fashion_mnist(return_X_y=True)
     X_test, y_test = load_fashion_mnist(return_X_y=True, kind="test")
