@@ -22,6 +22,7 @@ from skconv import losses, network, optimizers
 
 #: Estimator parameters passed to ``build_layers`` unchanged.
 LAYER_PARAMS = (
+    "convolutions_per_block",
     "stride",
     "padding",
     "pool_size",

@@ -7,6 +7,10 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from ._checks import positive_ints
 
+#: Architecture settings added after skconv 0.2's first fitted models, with
+#: the value those models were built with.
+ARCHITECTURE_DEFAULTS = {"convolutions_per_block": 1}
+
 
 def validate_architecture(estimator):
     """The keyword arguments of :func:`skconv.network.plan_layers`, checked."""
@@ -31,6 +35,7 @@ def validate_architecture(estimator):
         )
     return {
         "filters": filters,
+        "convolutions_per_block": estimator.convolutions_per_block,
         "kernel_sizes": kernel_sizes,
         "stride": estimator.stride,
         "padding": estimator.padding,
@@ -56,7 +61,11 @@ def same_architecture(estimator, architecture, incremental):
     when they load.)
     """
     built = getattr(estimator, "_architecture", None)
-    if built is None or built == architecture:
+    if built is None:
+        return True
+    # Models fitted before a setting existed were built with its default.
+    built = {**ARCHITECTURE_DEFAULTS, **built}
+    if built == architecture:
         return True
     changed = sorted(key for key in architecture if architecture[key] != built.get(key))
     what = ", ".join(f"{key}: {built.get(key)!r} -> {architecture[key]!r}"

@@ -56,18 +56,19 @@ class BaseConvNet(CallbackSupportMixin, BaseEstimator):
     _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
 
     def __init__(
-        self, image_shape=None, filters=(32, 64), kernel_size=3, stride=1,
-        padding="same", pool_size=2, pooling="max", global_pooling=False,
-        hidden_layer_sizes=(128,), activation="relu", batch_normalization=False,
-        dropout=0.0, solver="adam", alpha=1e-4, weight_decay=0.01, batch_size=32,
-        learning_rate="constant", learning_rate_init=2e-3, power_t=0.5, max_iter=100,
-        shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-        momentum=0.9, nesterovs_momentum=True, early_stopping=False,
-        validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-        n_iter_no_change=10, augmentation=None,
+        self, image_shape=None, filters=(32, 64), convolutions_per_block=1,
+        kernel_size=3, stride=1, padding="same", pool_size=2, pooling="max",
+        global_pooling=False, hidden_layer_sizes=(128,), activation="relu",
+        batch_normalization=False, dropout=0.0, solver="adam", alpha=1e-4,
+        weight_decay=0.01, batch_size=32, learning_rate="constant",
+        learning_rate_init=2e-3, power_t=0.5, max_iter=100, shuffle=True,
+        random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+        nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+        beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, augmentation=None,
     ):
         self.image_shape = image_shape
         self.filters = filters
+        self.convolutions_per_block = convolutions_per_block
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding

@@ -14,15 +14,9 @@ from ._base import BaseConvNet
 from ._checks import check_weight_sum, keep_model_on_error
 from ._features import HiddenFeaturesMixin
 from ._targets import LOG_PROBA as _LOG_PROBA
-from ._targets import (
-    MULTILABEL,
-    check_class_weight_values,
-    check_labels,
-    class_codes,
-    class_weights,
-    classification_targets,
-)
+from ._targets import MULTILABEL, check_class_weight_values, check_labels, class_codes
 from ._targets import PREDICT as _PREDICT
+from ._targets import class_weights, classification_targets
 
 
 class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
@@ -99,19 +93,20 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
     }
 
     def __init__(
-        self, image_shape=None, filters=(32, 64), kernel_size=3, stride=1,
-        padding="same", pool_size=2, pooling="max", global_pooling=False,
-        hidden_layer_sizes=(128,), activation="relu", batch_normalization=False,
-        dropout=0.0, solver="adam", alpha=1e-4, weight_decay=0.01, batch_size=32,
-        learning_rate="constant", learning_rate_init=2e-3, power_t=0.5, max_iter=100,
-        shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-        momentum=0.9, nesterovs_momentum=True, early_stopping=False,
-        validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-        n_iter_no_change=10, augmentation=None, class_weight=None,
-        label_smoothing=0.0,
+        self, image_shape=None, filters=(32, 64), convolutions_per_block=1,
+        kernel_size=3, stride=1, padding="same", pool_size=2, pooling="max",
+        global_pooling=False, hidden_layer_sizes=(128,), activation="relu",
+        batch_normalization=False, dropout=0.0, solver="adam", alpha=1e-4,
+        weight_decay=0.01, batch_size=32, learning_rate="constant",
+        learning_rate_init=2e-3, power_t=0.5, max_iter=100, shuffle=True,
+        random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+        nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+        beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, augmentation=None,
+        class_weight=None, label_smoothing=0.0,
     ):
         super().__init__(
-            image_shape=image_shape, filters=filters, kernel_size=kernel_size,
+            image_shape=image_shape, filters=filters,
+            convolutions_per_block=convolutions_per_block, kernel_size=kernel_size,
             stride=stride, padding=padding, pool_size=pool_size, pooling=pooling,
             global_pooling=global_pooling, hidden_layer_sizes=hidden_layer_sizes,
             activation=activation, batch_normalization=batch_normalization,

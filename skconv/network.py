@@ -90,11 +90,15 @@ def plan_layers(
     global_pooling=False,
     batch_normalization=False,
     dropout=0.0,
+    convolutions_per_block=1,
 ):
     """Choose the layer stack, unbuilt: its shapes come from ``output_shape``.
 
     The stack is, for each convolution block, ``Conv2D [-> BatchNormalization]
-    -> activation -> pool`` (the pool is left out where it would do nothing),
+    -> activation -> pool`` (the pool is left out where it would do nothing;
+    with ``convolutions_per_block=k``, ``k - 1`` further ``Conv2D
+    [-> BatchNormalization] -> activation`` come before the block's last
+    convolution, VGG's stacks of small kernels),
     then ``Flatten`` (or ``GlobalAvgPool2D``), then ``Dense
     [-> BatchNormalization] -> activation [-> Dropout]`` for each hidden
     layer, then a linear ``Dense`` output with ``n_outputs`` logits.
@@ -137,6 +141,9 @@ def plan_layers(
         Normalise the output of every convolution and hidden layer.
     dropout : float, default=0.0
         Dropout rate after every hidden layer; 0 adds no Dropout layer.
+    convolutions_per_block : int, default=1
+        Convolutions of each block, all with the block's filters and
+        kernel size; the block pools once, after the last.
 
     Returns
     -------
@@ -160,16 +167,24 @@ def plan_layers(
         shape = layer.output_shape(shape)
         layers.append(layer)
 
-    for block, (n_filters, kernel) in enumerate(zip(filters, kernel_sizes)):
+    def add_convolution(block, index, n_filters, kernel):
+        where = f"block {block}" if convolutions_per_block == 1 else (
+            f"block {block}, convolution {index}")
         try:
             add(Conv2D(n_filters, kernel, stride=stride, padding=padding, init=init))
         except ValueError as exc:
             raise ValueError(
-                f"Convolution block {block} receives maps of shape "
+                f"Convolution {where} receives maps of shape "
                 f"(channels, height, width) = {shape}: {exc}"
             ) from exc
         if batch_normalization:
             add(BatchNormalization())
+
+    for block, (n_filters, kernel) in enumerate(zip(filters, kernel_sizes)):
+        for index in range(convolutions_per_block - 1):
+            add_convolution(block, index, n_filters, kernel)
+            add(activation_layer())
+        add_convolution(block, convolutions_per_block - 1, n_filters, kernel)
         pool = fitting_pool(pool_size, shape[1], shape[2])
         pooled = [pool_layer(pool)] if pool != (1, 1) else []
         activated = [activation_layer()]
@@ -204,6 +219,7 @@ def build_layers(
     global_pooling=False,
     batch_normalization=False,
     dropout=0.0,
+    convolutions_per_block=1,
 ):
     """Create and initialise the layer stack of :func:`plan_layers`.
 
@@ -219,7 +235,8 @@ hidden_layer_sizes, activation : see plan_layers
         layer by layer in stack order.
     dtype : numpy dtype
         The parameters' dtype.
-    pooling, global_pooling, batch_normalization, dropout : see plan_layers
+    pooling, global_pooling, batch_normalization, dropout, \
+convolutions_per_block : see plan_layers
         As in :func:`plan_layers`.
 
     Returns
@@ -246,6 +263,7 @@ hidden_layer_sizes, activation : see plan_layers
         global_pooling=global_pooling,
         batch_normalization=batch_normalization,
         dropout=dropout,
+        convolutions_per_block=convolutions_per_block,
     )
     return build(layers, image_shape, rng, dtype)
 

@@ -30,6 +30,7 @@ CONFIGURATIONS = [
     ConvNetClassifier(filters=(8,), early_stopping=True),
     ConvNetClassifier(filters=(8,), pooling="avg", global_pooling=True),
     ConvNetClassifier(filters=(8,), batch_normalization=True),
+    ConvNetClassifier(filters=(8,), convolutions_per_block=2),
     ConvNetClassifier(filters=(8,), dropout=0.2),
     # The augmentation plumbing must keep the contract. Noise is the
     # transformation that suits the checks' data (a row of a few pixels that

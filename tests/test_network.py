@@ -104,6 +104,38 @@ def test_network_gradients_match_finite_differences(
     assert n_nonzero > 0.8 * sum(g.size for g in analytic)
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_stacked_convolutions_gradients_match_finite_differences(padding):
+    """Two convolutions per block, batch-normalised: every parameter's and the
+    input's gradient against central differences, in float64."""
+    image_shape = (2, 9, 8) if padding == "same" else (2, 12, 12)
+    layers = small_network("tanh", 3, image_shape, padding, kernel_sizes=(3, 2),
+                           convolutions_per_block=2, batch_normalization=True)
+    assert sum(isinstance(layer, Conv2D) for layer in layers) == 4
+    X, Y, sample_weight = batch(image_shape, 3, n_samples=4)
+
+    def loss():
+        return loss_and_gradients(layers, X, Y, sample_weight, 0.1,
+                                  LOSS_FUNCTIONS["softmax"])
+
+    loss()
+    analytic = [g.copy() for g in gradients(layers)]
+    for i, (param, grad) in enumerate(zip(parameters(layers), analytic)):
+        assert np.any(grad != 0)
+        np.testing.assert_allclose(grad, numerical_gradient(loss, param),
+                                   rtol=1e-5, atol=1e-8, err_msg=f"parameter {i}")
+    logits = forward(layers, X, training=True)
+    _, dlogits = softmax_cross_entropy(logits, Y, sample_weight)
+    dX = backward(layers, dlogits)
+
+    def data_loss():
+        return softmax_cross_entropy(forward(layers, X, training=True), Y,
+                                     sample_weight)[0]
+
+    np.testing.assert_allclose(dX, numerical_gradient(data_loss, X),
+                               rtol=1e-5, atol=1e-9)
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_network_input_gradient_matches_finite_differences(activation):
     layers = small_network(activation, 3)

@@ -69,6 +69,7 @@ def random_architectures(n, seed=0):
             "activation": str(rng.choice(sorted(ACTIVATIONS))),
             "batch_normalization": bool(rng.rand() < 0.4),
             "dropout": float(rng.choice([0.0, 0.3])),
+            "convolutions_per_block": int(rng.choice([1, 1, 2])),
         }
         try:
             ConvNetClassifier(**params).summary()  # builds the plan, or says why not
@@ -100,6 +101,7 @@ def test_the_random_architectures_cover_every_layer_and_option():
         for layer in __import__("skconv").network.plan_layers(
                 shape, n_outputs=1, **model._validate_architecture()):
             seen.add(type(layer).__name__)
+            seen |= {"stacked convolutions"} if params["convolutions_per_block"] > 1 else set()
             if isinstance(layer, Conv2D):
                 seen.add(f"padding={layer.padding}")
                 seen |= {"stride>1"} if layer.stride[0] > 1 else set()
@@ -113,7 +115,7 @@ def test_the_random_architectures_cover_every_layer_and_option():
     expected = set(TARGETS) | {"float32", "float64"} | set(ACTIVATIONS) | {
         "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Dense",
         "Dropout", "BatchNormalization", "padding=valid", "padding=same", "stride>1",
-        "asymmetric padding", "pool leftover"}
+        "asymmetric padding", "pool leftover", "stacked convolutions"}
     assert expected - seen == set()
 
 

@@ -50,7 +50,7 @@ def layer_names(estimator):
     check_estimator(estimator, "layer_names")
     model = copy.copy(estimator)  # a snapshot, as predict reads
     check_is_fitted(model)
-    blocks = block_ends(model.layers_, model.image_shape_)
+    blocks = model_block_ends(model)
     return [f"block_{k}" for k in range(len(blocks))] + names_of(model.layers_)
 
 
@@ -70,27 +70,40 @@ def names_of(layers):
     return names
 
 
-def block_ends(layers, input_shape):
+def block_ends(layers, input_shape, convolutions_per_block=1):
     """Index of the last layer of each convolution block.
 
-    A block starts at a ``Conv2D`` and ends at the last layer whose output
-    is still a map ``(C, H, W)`` before the next ``Conv2D`` (or before
-    ``Flatten`` / ``GlobalAvgPool2D``): after its normalisation, activation
-    and pooling, whatever their order.
+    A block starts at every ``convolutions_per_block``-th ``Conv2D`` and
+    ends at the last layer whose output is still a map ``(C, H, W)`` before
+    the next block's ``Conv2D`` (or before ``Flatten`` /
+    ``GlobalAvgPool2D``): after its normalisation, activation and pooling,
+    whatever their order.
     """
     ends = []
     shape = tuple(input_shape)
     in_block = False
+    n_convolutions = 0
     for index, layer in enumerate(layers):
         shape = layer.output_shape(shape)
         if isinstance(layer, Conv2D):
+            if n_convolutions % convolutions_per_block == 0:
+                ends.append(index)
+            else:
+                ends[-1] = index
             in_block = True
-            ends.append(index)
+            n_convolutions += 1
         elif in_block and len(shape) == 3:
             ends[-1] = index
         else:
             in_block = False
     return ends
+
+
+def model_block_ends(model):
+    """:func:`block_ends` of a fitted model's layers, as they were built."""
+    built = getattr(model, "_architecture", {})
+    return block_ends(model.layers_, model.image_shape_,
+                      built.get("convolutions_per_block", 1))
 
 
 def resolve_layers(model, layers):
@@ -117,7 +130,7 @@ def resolve_layers(model, layers):
     """
     n_layers = len(model.layers_)
     blocks = {f"block_{k}": end
-              for k, end in enumerate(block_ends(model.layers_, model.image_shape_))}
+              for k, end in enumerate(model_block_ends(model))}
     names = dict(blocks)
     names.update((name, index) for index, name in enumerate(names_of(model.layers_)))
     if layers is None:
