@@ -68,9 +68,10 @@ def check_training_memory(estimator, layers, input_shape, itemsize, batch_size):
             f"but {available / gib:.3g} GiB of memory is available: "
             f"{parameters / gib:.3g} GiB for its weights with their gradients and "
             f"optimizer state (filters={tuple(estimator.filters)}, "
+            f"convolutions_per_block={estimator.convolutions_per_block}, "
             f"hidden_layer_sizes={tuple(estimator.hidden_layer_sizes)}, "
             f"kernel_size={estimator.kernel_size}) and {batch / gib:.3g} GiB for a "
             f"batch of {batch_size} images (batch_size, the maps' sizes, the "
-            "convolution windows). Use fewer filters or units, smaller kernels, "
-            "or a smaller batch_size."
+            "convolution windows). Use fewer filters, convolutions or units, "
+            "smaller kernels, or a smaller batch_size."
         )

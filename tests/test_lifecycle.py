@@ -303,6 +303,9 @@ def test_channels_last_colour_batch_warns():
     (dict(hidden_layer_sizes=(10**9,)), r"hidden_layer_sizes=\(1000000000,\)"),
     (dict(kernel_size=5001, padding="same"), "kernel_size=5001"),
     (dict(filters=(10**7,)), r"filters=\(10000000,\)"),
+    # 12,000 filters fit once; a second convolution of 12,000 x 12,000 3x3
+    # kernels does not (1.3e9 weights).
+    (dict(filters=(12000,), convolutions_per_block=2), "convolutions_per_block=2"),
 ])
 def test_architectures_that_cannot_fit_in_memory_are_refused_up_front(digits, params,
                                                                       names):
