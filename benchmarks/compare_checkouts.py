@@ -29,6 +29,9 @@ WORKLOADS = {
     # The Fashion-MNIST recipe's network: 'same' padding, batch normalisation.
     "RECIPE_BN": dict(filters=(32, 64), hidden_layer_sizes=(128,), padding="same",
                       batch_normalization=True, dropout=0.3),
+    # 5x5 'same' kernels: the grid's slowest kind (BENCHMARKS.md, issue 13).
+    "K5_SAME": dict(filters=(32, 64), hidden_layer_sizes=(128,), kernel_size=5,
+                    padding="same"),
 }
 COMMON = dict(kernel_size=3, padding="valid", batch_size=64, learning_rate_init=1e-3,
               random_state=0)

@@ -7,6 +7,7 @@ import pytest
 from scipy.signal import correlate2d
 
 from skconv._conv import (
+    Windows,
     conv_input_gradient,
     conv_output_length,
     correlate_naive,
@@ -17,7 +18,7 @@ from skconv._conv import (
     padding_amounts,
     pair,
 )
-from skconv._correlate import input_gradient_by_correlation
+from skconv._correlate import fill_rows, input_gradient_by_correlation, window_gradient
 from skconv._layout import transposed_product
 
 SIZES = range(1, 10)
@@ -315,3 +316,45 @@ def test_stride_one_input_gradient_by_correlation_equals_the_per_offset_sum(
     dX = input_gradient_by_correlation(dY, K, size, out, pads)
     assert dX.shape == (3, 4, h, w)
     np.testing.assert_allclose(dX, reference, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_samples, size, stride, kernel", [
+    (1, 6, 1, (3, 3)),       # fewer rows than one block
+    (5, 28, 1, (3, 3)),      # blocks that start and end inside samples and image rows
+    (40, 9, 2, (2, 3)),      # many samples per block, strided windows
+    (3, 48, 1, (5, 5)),      # more than one block per sample
+])
+def test_window_gradient_is_the_kernel_gradient_of_the_whole_window_matrix(
+        n_samples, size, stride, kernel):
+    """Gathering the windows block by block gives the same bits as the
+    product with the whole window matrix."""
+    rng = np.random.RandomState(5)
+    channels = 8
+    X = rng.normal(size=(n_samples, size, size + 1, channels)).transpose(0, 3, 1, 2)
+    out = tuple(conv_output_length(s, k, stride, "valid")
+                for s, k in zip(X.shape[2:], kernel))
+    windows = Windows(X, kernel, (stride, stride), out)
+    assert not windows.transposed  # the path that gathers again
+    dY = rng.normal(size=(n_samples * out[0] * out[1], 4))
+    cols = im2col(X, kernel, (stride, stride), out)
+    np.testing.assert_array_equal(window_gradient(dY, windows), transposed_product(dY, cols))
+    for first, last in [(0, 1), (3, len(cols)), (out[1] - 1, 2 * out[1] + 1)]:
+        rows = np.empty((last - first, cols.shape[1]))
+        fill_rows(windows, rows, first, last)
+        np.testing.assert_array_equal(rows, cols[first:last])
+
+
+def test_training_keeps_the_windows_not_their_matrix_for_inputs_with_channels():
+    """A training pass over a channels-last map with channels keeps the
+    Windows (a view of its input), not a window matrix 9x the input's size."""
+    from skconv.layers import Conv2D
+
+    layer = Conv2D(4, 3, padding="same")
+    layer.build((8, 6, 6), np.random.RandomState(0), np.float64)
+    X = np.random.RandomState(1).normal(size=(2, 6, 6, 8)).transpose(0, 3, 1, 2)
+    layer.forward(X, training=True)
+    assert isinstance(layer._cache[0], Windows)
+    first = Conv2D(4, 3, padding="same")
+    first.build((1, 6, 6), np.random.RandomState(0), np.float64)
+    first.forward(X[:, :1], training=True)
+    assert isinstance(first._cache[0], np.ndarray)  # one channel: the matrix

@@ -14,7 +14,7 @@ from .._conv import (
     padding_amounts,
     pair,
 )
-from .._correlate import correlate, input_gradient_by_correlation
+from .._correlate import correlate, input_gradient_by_correlation, window_gradient
 from .._layout import from_channels_last, pixel_rows, sum_rows, transposed_product
 from .base import Layer, init_uniform
 
@@ -98,10 +98,14 @@ class Conv2D(Layer):
     Notes
     -----
     The forward pass gathers every window into a matrix (im2col) and makes
-    one matrix product. The backward pass computes
+    one matrix product, a block of samples at a time so that each block's
+    windows are still in cache when the product reads them. The backward
+    pass computes
 
     * ``dK_ij = X_j * dY_i`` (valid cross-correlation), as one product of
-      ``dY`` with the same window matrix;
+      ``dY`` with the same window matrix, gathered again by blocks of rows
+      from the input (kept by the forward pass; inputs with fewer than 8
+      values per kernel row keep the matrix itself);
     * ``dB_i = sum(dY_i)``;
     * ``dX_j = sum_i dY_i (*full) K_ij``, the full convolution: with a
       stride of 1, one more im2col product, of the padded ``dY`` with the
@@ -208,8 +212,8 @@ class Conv2D(Layer):
                                             tuple(self.stride), self.padding)
         kernel = self.params["W"][:, :, rows, columns]
         X_padded = pad_images(X, pads)
-        # Training keeps the whole window matrix for the kernel gradient;
-        # inference gathers one block of samples at a time, in cache.
+        # Each block of samples gathers its windows in cache; training keeps
+        # what the kernel gradient gathers them from again (see correlate).
         Y, cols = correlate(X_padded, kernel_matrix(kernel).T, kernel.shape[2:],
                             self.stride, (ho, wo), self.params["b"], keep=training)
         if training:
@@ -243,7 +247,11 @@ class Conv2D(Layer):
         # Free (a reshape) when dout is stored channels-last, as it is when
         # it comes back through the activation from the next layer.
         dY = pixel_rows(dout)
-        dK = kernel_from_matrix(transposed_product(dY, cols), kernel.shape)
+        if isinstance(cols, np.ndarray):
+            product = transposed_product(dY, cols)
+        else:
+            product = window_gradient(dY, cols)
+        dK = kernel_from_matrix(product, kernel.shape)
         if kernel.shape != W.shape:  # the kernel's rim saw only zeros
             dK_full = np.zeros_like(W)
             dK_full[:, :, rows, columns] = dK
