@@ -7,18 +7,29 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from ._checks import positive_ints
 
-#: Architecture settings added after skconv 0.2's first fitted models, with
-#: the value those models were built with.
-ARCHITECTURE_DEFAULTS = {"convolutions_per_block": 1}
+
+def per_block(estimator, name, n_blocks):
+    """A hyperparameter given once for all blocks or once per block, as a tuple."""
+    value = getattr(estimator, name)
+    if isinstance(value, Integral):
+        return (value,) * n_blocks
+    return positive_ints(estimator, name, value, n_blocks)
+
+
+def built_before_options(built):
+    """A recorded architecture with the settings added since it was recorded:
+    models fitted before ``convolutions_per_block`` existed have one
+    convolution per block."""
+    built = dict(built)
+    built.setdefault("convolutions_per_block", (1,) * len(built["filters"]))
+    return built
 
 
 def validate_architecture(estimator):
     """The keyword arguments of :func:`skconv.network.plan_layers`, checked."""
     filters = positive_ints(estimator, "filters", estimator.filters)
-    if isinstance(estimator.kernel_size, Integral):
-        kernel_sizes = (estimator.kernel_size,) * len(filters)
-    else:
-        kernel_sizes = positive_ints(estimator, "kernel_size", estimator.kernel_size, len(filters))
+    kernel_sizes = per_block(estimator, "kernel_size", len(filters))
+    convolutions = per_block(estimator, "convolutions_per_block", len(filters))
     if estimator.image_shape is not None:
         positive_ints(estimator, "image_shape", estimator.image_shape)
         if len(estimator.image_shape) not in (2, 3):
@@ -35,7 +46,7 @@ def validate_architecture(estimator):
         )
     return {
         "filters": filters,
-        "convolutions_per_block": estimator.convolutions_per_block,
+        "convolutions_per_block": convolutions,
         "kernel_sizes": kernel_sizes,
         "stride": estimator.stride,
         "padding": estimator.padding,
@@ -63,8 +74,7 @@ def same_architecture(estimator, architecture, incremental):
     built = getattr(estimator, "_architecture", None)
     if built is None:
         return True
-    # Models fitted before a setting existed were built with its default.
-    built = {**ARCHITECTURE_DEFAULTS, **built}
+    built = built_before_options(built)
     if built == architecture:
         return True
     changed = sorted(key for key in architecture if architecture[key] != built.get(key))

@@ -14,9 +14,15 @@ from ._base import BaseConvNet
 from ._checks import check_weight_sum, keep_model_on_error
 from ._features import HiddenFeaturesMixin
 from ._targets import LOG_PROBA as _LOG_PROBA
-from ._targets import MULTILABEL, check_class_weight_values, check_labels, class_codes
+from ._targets import (
+    MULTILABEL,
+    check_class_weight_values,
+    check_labels,
+    class_codes,
+    class_weights,
+    classification_targets,
+)
 from ._targets import PREDICT as _PREDICT
-from ._targets import class_weights, classification_targets
 
 
 class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
@@ -138,8 +144,6 @@ class ConvNetClassifier(ClassifierMixin, HiddenFeaturesMixin, BaseConvNet):
         super().__setstate__(state)
         if upgrade and "_architecture" not in state:
             self._architecture = self._validate_architecture()
-
-    # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
     @keep_model_on_error

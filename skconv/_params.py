@@ -20,7 +20,7 @@ from .optimizers import SOLVERS
 PARAMETER_CONSTRAINTS = {
     "image_shape": [tuple, list, None],
     "filters": [tuple, list],
-    "convolutions_per_block": [Interval(Integral, 1, None, closed="left")],
+    "convolutions_per_block": [Interval(Integral, 1, None, closed="left"), tuple, list],
     "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
     "stride": [Interval(Integral, 1, None, closed="left")],
     "padding": [StrOptions({"same", "valid"})],
@@ -70,12 +70,14 @@ PARAMETERS = """\
         Number of filters (output channels) of each convolution block; its
         length is the depth. ``()`` gives a network without convolutions.
 
-    convolutions_per_block : int, default=1
-        Convolutions in each block, each followed by its normalisation and
-        activation; the block pools once, after the last. ``2`` stacks two
-        convolutions of the block's filters and kernel size, as VGG does:
-        a larger field of view and more non-linearity for the cost of a
-        second convolution.
+    convolutions_per_block : int or tuple of int, default=1
+        Convolutions in each block (one number for every block, or one per
+        block), each followed by its normalisation and activation; the
+        block pools once, after the last. ``2`` stacks two convolutions of
+        the block's filters and kernel size, as VGG does: a larger field of
+        view and more non-linearity for the cost of a second convolution.
+        ``(1, 2)`` doubles only the second block, where the maps are
+        smaller and a convolution costs less.
 
     kernel_size : int or tuple of int, default=3
         Square kernel size of every block, or one size per block.

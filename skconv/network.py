@@ -10,6 +10,8 @@ built or not. The passes through a built stack (:func:`forward`,
 and imported here, their public home.
 """
 
+from numbers import Integral
+
 from ._passes import (
     backward,
     clear_caches,
@@ -141,9 +143,10 @@ def plan_layers(
         Normalise the output of every convolution and hidden layer.
     dropout : float, default=0.0
         Dropout rate after every hidden layer; 0 adds no Dropout layer.
-    convolutions_per_block : int, default=1
-        Convolutions of each block, all with the block's filters and
-        kernel size; the block pools once, after the last.
+    convolutions_per_block : int or sequence of int, default=1
+        Convolutions of every block, or of each block (same length as
+        ``filters``), all with the block's filters and kernel size; the
+        block pools once, after the last.
 
     Returns
     -------
@@ -167,8 +170,11 @@ def plan_layers(
         shape = layer.output_shape(shape)
         layers.append(layer)
 
+    if isinstance(convolutions_per_block, Integral):
+        convolutions_per_block = (convolutions_per_block,) * len(filters)
+
     def add_convolution(block, index, n_filters, kernel):
-        where = f"block {block}" if convolutions_per_block == 1 else (
+        where = f"block {block}" if convolutions_per_block[block] == 1 else (
             f"block {block}, convolution {index}")
         try:
             add(Conv2D(n_filters, kernel, stride=stride, padding=padding, init=init))
@@ -181,10 +187,11 @@ def plan_layers(
             add(BatchNormalization())
 
     for block, (n_filters, kernel) in enumerate(zip(filters, kernel_sizes)):
-        for index in range(convolutions_per_block - 1):
+        n_convolutions = convolutions_per_block[block]
+        for index in range(n_convolutions - 1):
             add_convolution(block, index, n_filters, kernel)
             add(activation_layer())
-        add_convolution(block, convolutions_per_block - 1, n_filters, kernel)
+        add_convolution(block, n_convolutions - 1, n_filters, kernel)
         pool = fitting_pool(pool_size, shape[1], shape[2])
         pooled = [pool_layer(pool)] if pool != (1, 1) else []
         activated = [activation_layer()]

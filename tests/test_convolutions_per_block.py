@@ -44,6 +44,13 @@ def test_average_pooling_still_follows_the_blocks_last_activation():
                              "Flatten", "Dense"]
 
 
+def test_one_count_per_block_doubles_only_the_blocks_asked():
+    layers = plan(filters=(4, 6), convolutions_per_block=(1, 2))
+    assert kinds(layers) == ["Conv2D", "MaxPool2D", "ReLU", "Conv2D", "ReLU", "Conv2D",
+                             "MaxPool2D", "ReLU", "Flatten", "Dense"]
+    assert kinds(layers) == kinds(plan(filters=(4, 6), convolutions_per_block=[1, 2]))
+
+
 def test_one_convolution_per_block_is_the_stack_without_the_option():
     assert kinds(plan(filters=(4, 6), convolutions_per_block=1)) == kinds(
         plan(filters=(4, 6)))
@@ -70,7 +77,7 @@ def test_the_estimator_builds_and_trains_the_stacked_network(digits):
     # The second convolution of a block reads the first one's filters.
     assert [c.params["W"].shape[:2] for c in convolutions] == [
         (4, 1), (4, 4), (6, 4), (6, 6)]
-    assert clf._architecture["convolutions_per_block"] == 2
+    assert clf._architecture["convolutions_per_block"] == (2, 2)
     assert clf.score(X[:300], y[:300]) > 0.95  # it learns
     again = clone(clf).fit(X[:300], y[:300])
     np.testing.assert_array_equal(clf.predict_proba(X[300:400]),
@@ -83,14 +90,23 @@ def test_the_regressor_takes_the_option_too(digits):
     assert sum(isinstance(layer, Conv2D) for layer in reg.layers_) == 4
 
 
-@pytest.mark.parametrize("value", [0, -1, 1.5, "2", None])
-def test_bad_values_name_the_parameter(digits, value):
+@pytest.mark.parametrize("value, message", [
+    (0, r"int in the range \[1, inf\)"),
+    (-1, r"int in the range"),
+    (1.5, r"int in the range"),
+    ("2", r"int in the range"),
+    (None, r"int in the range"),
+    ((2, 0), r"must hold integers >= 1\. Got \(2, 0\)"),
+    ((2, 1.0), r"must hold integers >= 1"),
+    ((2, 2, 2), r"one value per convolution block \(2, the length of filters\)"),
+])
+def test_bad_values_name_the_parameter(digits, value, message):
     X, y = digits
     clf = ConvNetClassifier(**SMALL).fit(X[:100], y[:100])
     before = pickle.dumps(clf)
     clf.set_params(convolutions_per_block=value)
     with pytest.raises(InvalidParameterError,
-                       match=r"'convolutions_per_block' parameter .* int in the range"):
+                       match=r"'convolutions_per_block' parameter .*" + message):
         clf.fit(X[:100], y[:100])
     clf.set_params(convolutions_per_block=1)
     assert pickle.dumps(clf) == before  # the fitted model is as it was
@@ -108,7 +124,7 @@ def test_warm_start_after_changing_it_warns_and_rebuilds(digits):
     X, y = digits
     clf = ConvNetClassifier(**SMALL, warm_start=True).fit(X[:200], y[:200])
     clf.set_params(convolutions_per_block=2)
-    with pytest.warns(UserWarning, match=r"convolutions_per_block: 1 -> 2"):
+    with pytest.warns(UserWarning, match=r"convolutions_per_block: \(1, 1\) -> \(2, 2\)"):
         clf.fit(X[:200], y[:200])
     assert sum(isinstance(layer, Conv2D) for layer in clf.layers_) == 4
 
@@ -140,10 +156,10 @@ def test_a_model_built_before_the_option_existed_continues(digits):
 
 def test_inspection_names_blocks_not_convolutions(digits):
     X, y = digits
-    clf = ConvNetClassifier(**SMALL, convolutions_per_block=2).fit(X[:200], y[:200])
+    clf = ConvNetClassifier(**SMALL, convolutions_per_block=(2, 3)).fit(X[:200], y[:200])
     names = layer_names(clf)
     assert [n for n in names if n.startswith("block_")] == ["block_0", "block_1"]
-    assert sum(n.startswith("Conv2D_") for n in names) == 4
+    assert sum(n.startswith("Conv2D_") for n in names) == 5
     maps = feature_maps(clf, X[:3])
     # Each block's output is after its pool: 8x8 -> 4x4 -> 2x2.
     assert maps["block_0"].shape == (3, 4, 4, 4)
@@ -153,8 +169,9 @@ def test_inspection_names_blocks_not_convolutions(digits):
 def test_grid_search_over_convolutions_per_block(digits):
     X, y = digits
     search = GridSearchCV(ConvNetClassifier(**SMALL),
-                          {"convolutions_per_block": [1, 2]}, cv=2)
+                          {"convolutions_per_block": [1, 2, (1, 2)]}, cv=2)
     search.fit(X[:300], y[:300])
     depths = {sum(isinstance(layer, Conv2D) for layer in search.best_estimator_.layers_)}
-    assert depths == {2 * search.best_params_["convolutions_per_block"]}
-    assert len(search.cv_results_["params"]) == 2
+    best = search.best_params_["convolutions_per_block"]
+    assert depths == {best * 2 if isinstance(best, int) else sum(best)}
+    assert len(search.cv_results_["params"]) == 3

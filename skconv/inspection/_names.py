@@ -5,6 +5,7 @@ from numbers import Integral
 
 from sklearn.utils.validation import check_is_fitted
 
+from .._architecture import built_before_options
 from .._base import BaseConvNet
 from ..layers import Conv2D
 
@@ -70,28 +71,30 @@ def names_of(layers):
     return names
 
 
-def block_ends(layers, input_shape, convolutions_per_block=1):
+def block_ends(layers, input_shape, convolutions_per_block=None):
     """Index of the last layer of each convolution block.
 
-    A block starts at every ``convolutions_per_block``-th ``Conv2D`` and
-    ends at the last layer whose output is still a map ``(C, H, W)`` before
-    the next block's ``Conv2D`` (or before ``Flatten`` /
-    ``GlobalAvgPool2D``): after its normalisation, activation and pooling,
-    whatever their order.
+    A block starts at a ``Conv2D`` (with ``convolutions_per_block``, the
+    number of ``Conv2D`` of each block, at the first of them) and ends at the
+    last layer whose output is still a map ``(C, H, W)`` before the next
+    block's ``Conv2D`` (or before ``Flatten`` / ``GlobalAvgPool2D``): after
+    its normalisation, activation and pooling, whatever their order.
     """
     ends = []
     shape = tuple(input_shape)
     in_block = False
-    n_convolutions = 0
+    left = 0  # convolutions of the current block still to come
     for index, layer in enumerate(layers):
         shape = layer.output_shape(shape)
         if isinstance(layer, Conv2D):
-            if n_convolutions % convolutions_per_block == 0:
+            if left == 0:
                 ends.append(index)
+                left = 1 if convolutions_per_block is None else (
+                    convolutions_per_block[len(ends) - 1])
             else:
                 ends[-1] = index
             in_block = True
-            n_convolutions += 1
+            left -= 1
         elif in_block and len(shape) == 3:
             ends[-1] = index
         else:
@@ -101,9 +104,9 @@ def block_ends(layers, input_shape, convolutions_per_block=1):
 
 def model_block_ends(model):
     """:func:`block_ends` of a fitted model's layers, as they were built."""
-    built = getattr(model, "_architecture", {})
-    return block_ends(model.layers_, model.image_shape_,
-                      built.get("convolutions_per_block", 1))
+    built = getattr(model, "_architecture", None)
+    counts = None if built is None else built_before_options(built)["convolutions_per_block"]
+    return block_ends(model.layers_, model.image_shape_, counts)
 
 
 def resolve_layers(model, layers):
