@@ -9,14 +9,15 @@ as :mod:`skconv._layout` says.
 import numpy as np
 
 from ._conv import Windows, kernel_matrix, pad_images
-from ._layout import add_bias, from_channels_last, is_channels_last, pixel_rows
+from ._layout import (
+    PRODUCT_ROWS,
+    add_bias,
+    from_channels_last,
+    is_channels_last,
+    pixel_rows,
+)
 from ._threads import sample_blocks, work_groups
 from ._workers import run_blocks
-
-#: Rows of the window matrix per block of :func:`window_gradient`: the row
-#: blocks of :func:`skconv._layout.transposed_product`, so that the two give
-#: the same sums.
-GRADIENT_ROWS = 2048
 
 
 def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=False):
@@ -96,7 +97,7 @@ def window_gradient(dY, windows):
     """``dY.T @ M`` for the window matrix ``M`` of ``windows``, gathered by blocks.
 
     The same sums as ``transposed_product(dY, im2col(...))``: the products
-    of blocks of :data:`GRADIENT_ROWS` rows, added in block order, each
+    of blocks of :data:`PRODUCT_ROWS` rows, added in block order, each
     block's windows gathered into cache just before its product reads them.
 
     Parameters
@@ -112,17 +113,17 @@ def window_gradient(dY, windows):
     product : ndarray of shape (n_filters, kh * kw * channels)
     """
     n_rows = dY.shape[0]
-    starts = range(0, n_rows, GRADIENT_ROWS)
+    starts = range(0, n_rows, PRODUCT_ROWS)
     (kh, kw), channels = windows.kernel, windows.X.shape[1]
     width = kh * kw * channels
     groups = work_groups(len(starts), n_rows * dY.shape[1] * width)
     parts = [None] * len(starts)
 
     def group(g):
-        buffer = np.empty((min(GRADIENT_ROWS, n_rows), width), dtype=dY.dtype)
+        buffer = np.empty((min(PRODUCT_ROWS, n_rows), width), dtype=dY.dtype)
         for block in groups[g]:
             first = starts[block]
-            last = min(first + GRADIENT_ROWS, n_rows)
+            last = min(first + PRODUCT_ROWS, n_rows)
             cols = buffer[: last - first]
             fill_rows(windows, cols, first, last)
             parts[block] = dY[first:last].T @ cols

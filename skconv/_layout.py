@@ -173,7 +173,12 @@ def sum_rows(Y):
     return Y.reshape(-1, k * Y.shape[1]).sum(axis=0).reshape(k, -1).sum(axis=0)
 
 
-def transposed_product(A, B, block_rows=2048):
+#: Rows per block of :func:`transposed_product` (and of
+#: :func:`skconv._correlate.window_gradient`, which must sum the same blocks).
+PRODUCT_ROWS = 2048
+
+
+def transposed_product(A, B, block_rows=PRODUCT_ROWS):
     """``A.T @ B`` for tall matrices, summed over blocks of rows.
 
     OpenBLAS runs products whose inner dimension is tens of thousands of

@@ -46,15 +46,15 @@ def training_memory(layers, input_shape, itemsize, batch_size):
     shape = tuple(input_shape)
     for index, (layer, row) in enumerate(zip(layers, rows)):
         per_sample += (row.memory or 0) * ARRAYS_PER_ACTIVATION
-        kh, kw = getattr(layer, "kernel_size", (1, 1))
-        # Training keeps the window matrix (one row of C*kh*kw values per
-        # output position) of inputs that are not channels-last maps of at
-        # least 8 values per kernel row; the others' windows are gathered
-        # again, a block at a time (skconv._correlate.correlate).
-        kept = index == 0 or shape[0] * kw < 8
-        if isinstance(layer, Conv2D) and kept and None not in row.output_shape:
-            positions = int(np.prod(row.output_shape[1:]))
-            per_sample += positions * shape[0] * kh * kw * itemsize
+        if isinstance(layer, Conv2D) and None not in row.output_shape:
+            kh, kw = layer.kernel_size
+            # Training keeps the window matrix (one row of C*kh*kw values per
+            # output position) of inputs that are not channels-last maps of
+            # at least 8 values per kernel row; the others' windows are
+            # gathered again, a block at a time (skconv._correlate.correlate).
+            if index == 0 or shape[0] * kw < 8:
+                positions = int(np.prod(row.output_shape[1:]))
+                per_sample += positions * shape[0] * kh * kw * itemsize
         shape = row.output_shape
     return parameters, per_sample * batch_size
 
