@@ -353,8 +353,8 @@ def test_training_keeps_the_windows_not_their_matrix_for_inputs_with_channels():
     layer.build((8, 6, 6), np.random.RandomState(0), np.float64)
     X = np.random.RandomState(1).normal(size=(2, 6, 6, 8)).transpose(0, 3, 1, 2)
     layer.forward(X, training=True)
-    assert isinstance(layer._cache[0], Windows)
+    assert isinstance(layer._cache.windows, Windows)
     first = Conv2D(4, 3, padding="same")
     first.build((1, 6, 6), np.random.RandomState(0), np.float64)
     first.forward(X[:, :1], training=True)
-    assert isinstance(first._cache[0], np.ndarray)  # one channel: the matrix
+    assert isinstance(first._cache.windows, np.ndarray)  # one channel: the matrix

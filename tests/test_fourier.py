@@ -1,0 +1,162 @@
+"""Tests of Conv2D's backward pass through the FFT (skconv._fourier)."""
+
+import numpy as np
+import pytest
+import threadpoolctl
+
+from skconv import _threads, _workers
+from skconv._conv import im2col, pad_images
+from skconv._correlate import input_gradient_by_correlation
+from skconv._fourier import fourier_gradients, fourier_pays, transform_size
+from skconv._layout import channels_last_copy, pixel_rows, transposed_product
+from skconv.layers import Conv2D
+from skconv.testing import assert_layer_gradients
+
+
+def im2col_gradients(X, dY, K, pads):
+    """The kernel and input gradients im2col's backward pass computes."""
+    _, channels, height, width = X.shape
+    n_filters, _, kh, kw = K.shape
+    X_padded = pad_images(X, pads)
+    out = (X_padded.shape[2] - kh + 1, X_padded.shape[3] - kw + 1)
+    product = transposed_product(dY, im2col(X_padded, (kh, kw), (1, 1), out))
+    dK = product.reshape(n_filters, kh, kw, channels).transpose(0, 3, 1, 2)
+    dX = input_gradient_by_correlation(dY, K, (height, width), out, pads)
+    return dK, dX
+
+
+def random_case(rng, n, channels, n_filters, size, kernel, padding, dtype=np.float64):
+    layer = Conv2D(n_filters, kernel, padding=padding)
+    layer.build((channels, *size), rng, dtype)
+    pads, out = layer.geometry(*size)
+    X = channels_last_copy(rng.normal(size=(n, channels, *size)).astype(dtype))
+    dY = rng.normal(size=(n * out[0] * out[1], n_filters)).astype(dtype)
+    return layer, X, dY, pads
+
+
+@pytest.mark.parametrize(("size", "kernel", "padding"), [
+    ((7, 7), 5, "same"),
+    ((7, 7), 5, "valid"),
+    ((8, 9), (5, 7), "same"),  # rectangular kernel on a rectangular map
+    ((8, 8), 6, "same"),  # even kernel: one more row of padding below
+    ((9, 7), (3, 2), "same"),
+    ((6, 6), 3, "valid"),
+    ((5, 11), 1, "valid"),
+    ((11, 11), 7, "valid"),  # 11 x 11 transforms as 11 x 12
+])
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_fourier_gradients_are_the_im2col_gradients(size, kernel, padding, input_grad):
+    rng = np.random.RandomState(0)
+    layer, X, dY, pads = random_case(rng, 3, 4, 5, size, kernel, padding)
+    K = layer.params["W"]
+    dK, dX = fourier_gradients(X, dY, K, pads, input_grad)
+    expected_dK, expected_dX = im2col_gradients(X, dY, K, pads)
+    np.testing.assert_allclose(dK, expected_dK, rtol=1e-11, atol=1e-12)
+    if input_grad:
+        np.testing.assert_allclose(dX, expected_dX, rtol=1e-11, atol=1e-12)
+        assert dX.shape == X.shape
+        assert pixel_rows(dX).flags.c_contiguous  # stored channels-last
+    else:
+        assert dX is None
+
+
+def test_transform_size_is_at_least_the_padded_map_and_fast():
+    assert transform_size(18, 18) == (18, 18)
+    assert transform_size(11, 11) == (11, 12)
+    P, Q = transform_size(37, 23)
+    assert P >= 37 and Q >= 23
+
+
+@pytest.mark.parametrize(("kernel", "padding", "size"), [
+    (5, "same", (7, 7)), (5, "valid", (7, 7)), ((5, 7), "valid", (7, 9)), (6, "same", (8, 8)),
+])
+def test_conv2d_gradients_through_the_fft_match_finite_differences(kernel, padding, size):
+    rng = np.random.RandomState(1)
+    layer = Conv2D(8, kernel, padding=padding)
+    layer.build((8, *size), rng, np.float64)
+    layer.params["b"] = rng.normal(size=8)
+    assert fourier_pays(8, 8, size, layer.kernel_size, layer.stride, True)
+    X = rng.normal(size=(2, 8, *size))
+    dout = rng.normal(size=layer.forward(X).shape)
+    assert_layer_gradients(layer, X, dout)
+
+
+def test_conv2d_uses_the_fft_where_it_pays_and_im2col_elsewhere(monkeypatch):
+    import skconv.layers.conv as conv_module
+
+    calls = []
+    original = conv_module.fourier_gradients
+
+    def recording(*args, **kwargs):
+        calls.append(args[2].shape)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(conv_module, "fourier_gradients", recording)
+    rng = np.random.RandomState(0)
+    for kernel, channels, input_grad, expected in [
+        (5, 8, True, 1), (3, 8, True, 0), (5, 3, True, 0), (5, 8, False, 0),
+    ]:
+        calls.clear()
+        layer = Conv2D(8, kernel, padding="same")
+        layer.build((channels, 14, 14), rng, np.float32)
+        X = channels_last_copy(rng.normal(size=(4, channels, 14, 14)).astype(np.float32))
+        dout = channels_last_copy(np.ones((4, 8, 14, 14), np.float32))
+        layer.forward(X, training=True)
+        layer.backward(dout, input_grad=input_grad)
+        assert len(calls) == expected, (kernel, channels, input_grad)
+        # The gradients either way are the im2col ones, to float32 rounding.
+        expected_dK, _ = im2col_gradients(X.astype(np.float64), pixel_rows(dout).astype(
+            np.float64), layer.params["W"].astype(np.float64), layer.geometry(14, 14)[0])
+        np.testing.assert_allclose(layer.grads["W"], expected_dK, rtol=2e-4, atol=2e-4)
+
+
+@pytest.mark.parametrize(("stride", "kernel", "channels", "size", "input_grad", "expected"), [
+    ((1, 1), (5, 5), 8, (7, 7), True, True),
+    ((1, 1), (7, 7), 16, (28, 28), True, True),
+    ((1, 1), (3, 3), 64, (28, 28), True, False),  # 3 x 3: the transforms cost more
+    ((2, 2), (5, 5), 8, (14, 14), True, False),  # strided: not a convolution
+    ((1, 1), (5, 5), 3, (28, 28), True, False),  # few channels
+    ((1, 1), (5, 5), 8, (14, 14), False, False),  # a first layer: no dX
+    ((1, 1), (5, 5), 8, (6, 6), True, False),  # a small map
+])
+def test_fourier_pays_for_large_kernels_on_channels_only(
+        stride, kernel, channels, size, input_grad, expected):
+    assert fourier_pays(channels, 16, size, kernel, stride, input_grad) is expected
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fourier_gradients_do_not_depend_on_threads_or_blocks(dtype, monkeypatch):
+    """Several sample blocks and frequency groups shared with a helper give
+    exactly what one thread alone gives."""
+    rng = np.random.RandomState(2)
+    layer, X, dY, pads = random_case(rng, 12, 8, 8, (9, 9), 5, "same", dtype)
+    K = layer.params["W"]
+    alone = fourier_gradients(X, dY, K, pads)
+    monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
+    monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
+    monkeypatch.setattr(_threads, "BLOCK_WORK", 2**10)
+    monkeypatch.setattr(_threads, "BLOCK_BYTES", 2**12)
+    jobs = []
+    original = _workers._Job
+
+    def counting_job(function, n_items):
+        jobs.append(n_items)
+        return original(function, n_items)
+
+    monkeypatch.setattr(_workers, "_Job", counting_job)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"), _threads.compute_threads():
+        shared = fourier_gradients(X, dY, K, pads)
+    assert jobs and max(jobs) > 1, "the work was cut into several blocks"
+    for a, b in zip(alone, shared):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_float32_fourier_gradients_are_within_float32_rounding_of_float64():
+    rng = np.random.RandomState(3)
+    layer, X, dY, pads = random_case(rng, 8, 16, 8, (14, 14), 7, "same")
+    exact = fourier_gradients(X, dY, layer.params["W"], pads)
+    single = fourier_gradients(X.astype(np.float32), dY.astype(np.float32),
+                               layer.params["W"].astype(np.float32), pads)
+    for a, b in zip(exact, single):
+        assert b.dtype == np.float32
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4 * np.abs(a).max())
