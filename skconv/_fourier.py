@@ -41,6 +41,26 @@ def transform_size(height, width):
             scipy.fft.next_fast_len(width, real=True))
 
 
+def spectrum_values(channels, n_filters, padded):
+    """Real values per sample of the spectra one FFT backward pass holds.
+
+    The transforms of the input, of ``dY`` and of ``dX`` for every sample
+    of the batch, ``P x (Q // 2 + 1)`` complex values per channel each.
+
+    Parameters
+    ----------
+    channels, n_filters : int
+    padded : tuple of (int, int)
+        Height and width of the padded input.
+
+    Returns
+    -------
+    values : int
+    """
+    P, Q = transform_size(*padded)
+    return 2 * P * (Q // 2 + 1) * (2 * channels + n_filters)
+
+
 def fourier_pays(channels, n_filters, in_size, kernel, stride, input_grad):
     """Whether the FFT backward pass is expected to beat im2col's.
 

@@ -9,6 +9,7 @@ parameters, not after seconds with NumPy's ``MemoryError``.
 import numpy as np
 
 from . import network
+from ._fourier import fourier_pays, spectrum_values
 from .layers import Conv2D
 
 #: Arrays per parameter value in training: the weights, their gradients
@@ -55,6 +56,12 @@ def training_memory(layers, input_shape, itemsize, batch_size):
             if index == 0 or shape[0] * kw < 8:
                 positions = int(np.prod(row.output_shape[1:]))
                 per_sample += positions * shape[0] * kh * kw * itemsize
+            # Large kernels' gradients come from whole-batch spectra.
+            if index > 0 and fourier_pays(shape[0], layer.n_filters, shape[1:],
+                                          layer.kernel_size, layer.stride, True):
+                (top, bottom), (left, right) = layer.geometry(*shape[1:])[0]
+                padded = (shape[1] + top + bottom, shape[2] + left + right)
+                per_sample += spectrum_values(shape[0], layer.n_filters, padded) * itemsize
         shape = row.output_shape
     return parameters, per_sample * batch_size
 

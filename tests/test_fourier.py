@@ -7,7 +7,12 @@ import threadpoolctl
 from skconv import _threads, _workers
 from skconv._conv import im2col, pad_images
 from skconv._correlate import input_gradient_by_correlation
-from skconv._fourier import fourier_gradients, fourier_pays, transform_size
+from skconv._fourier import (
+    fourier_gradients,
+    fourier_pays,
+    spectrum_values,
+    transform_size,
+)
 from skconv._layout import channels_last_copy, pixel_rows, transposed_product
 from skconv.layers import Conv2D
 from skconv.testing import assert_layer_gradients
@@ -160,3 +165,32 @@ def test_float32_fourier_gradients_are_within_float32_rounding_of_float64():
     for a, b in zip(exact, single):
         assert b.dtype == np.float32
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4 * np.abs(a).max())
+
+
+def test_spectrum_values_bound_what_the_backward_pass_allocates():
+    """The estimate counts the three whole-batch spectra; the pass's peak
+    (with its output and the transforms' temporaries) stays within 2.5x."""
+    import tracemalloc
+
+    rng = np.random.RandomState(4)
+    n = 16
+    layer, X, dY, pads = random_case(rng, n, 8, 8, (14, 14), 5, "same", np.float32)
+    estimate = spectrum_values(8, 8, (18, 18)) * 4 * n
+    tracemalloc.start()
+    fourier_gradients(X, dY, layer.params["W"], pads)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert estimate <= peak <= 2.5 * estimate
+
+
+def test_the_training_memory_estimate_counts_the_spectra(monkeypatch):
+    from skconv import _resources
+
+    layers = [Conv2D(8, 3, padding="same"), Conv2D(16, 5, padding="same")]
+    for layer, shape in zip(layers, [(1, 14, 14), (8, 14, 14)]):
+        layer.build(shape, np.random.RandomState(0), np.float32)
+    with_spectra = _resources.training_memory(layers, (1, 14, 14), 4, 32)
+    monkeypatch.setattr(_resources, "fourier_pays", lambda *args: False)
+    without = _resources.training_memory(layers, (1, 14, 14), 4, 32)
+    assert with_spectra[0] == without[0]
+    assert with_spectra[1] - without[1] == spectrum_values(8, 16, (18, 18)) * 4 * 32
