@@ -20,7 +20,8 @@ from ._threads import sample_blocks, work_groups
 from ._workers import run_blocks
 
 
-def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=False):
+def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=False,
+              epilogue=None):
     """Rows ``windows(X_padded) @ weights (+ bias)``, a block of samples at a time.
 
     Parameters
@@ -41,11 +42,17 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
         cache when the product reads them: a whole window matrix written to
         memory and read back made the training product of 32 to 32 filters
         on 28x28 maps twice as slow.
+    epilogue : callable, default=None
+        Inference only (not with ``keep``): ``epilogue(rows, samples)`` takes
+        each block's output rows, ``(m * ho * wo, n_filters)``, while they
+        are still in cache, and nothing is returned (a max pooling that
+        follows then reads no whole output map from memory).
 
     Returns
     -------
-    Y : ndarray of shape (n_samples * ho * wo, n_filters)
-        Rows ordered (sample, row, column): NCHW stored channels-last.
+    Y : ndarray of shape (n_samples * ho * wo, n_filters) or None
+        Rows ordered (sample, row, column): NCHW stored channels-last. None
+        with an ``epilogue``.
     cols : ndarray of shape (n_samples * ho * wo, kh * kw * channels), Windows or None
         If ``keep``: the window matrix, or the Windows to gather it from.
         For 1x1 windows of a channels-last input the matrix is a view of
@@ -55,9 +62,10 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
     n = X_padded.shape[0]
     ho, wo = out_shape
     n_filters = weights.shape[1]
-    Y = np.empty((n * ho * wo, n_filters), dtype=X_padded.dtype)
+    Y = None if epilogue else np.empty((n * ho * wo, n_filters), dtype=X_padded.dtype)
     blocks = sample_blocks(n, ho * wo * weights.shape[0] * (n_filters + 1),
                            ho * wo * weights.shape[0] * X_padded.itemsize)
+    Y_dtype = X_padded.dtype
     one_by_one = tuple(kernel) == (1, 1) and tuple(stride) == (1, 1)
     if one_by_one and is_channels_last(X_padded):
         # 1x1 windows are the pixels: the window matrix is the input's own
@@ -80,10 +88,15 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
             own = windows.empty(samples.stop - samples.start)
             windows.fill(own, samples)
             cols = windows.matrix(own)
-        out = Y[rows]
+        if epilogue is None:
+            out = Y[rows]
+        else:  # the block's own rows, handed on
+            out = np.empty((len(cols), n_filters), dtype=Y_dtype)
         np.matmul(cols, weights, out=out)
         if bias is not None:
             add_bias(out, bias)
+        if epilogue is not None:
+            epilogue(out, samples)
 
     run_blocks(block, len(blocks))
     if not keep:

@@ -237,6 +237,34 @@ class Conv2D(Layer):
         # channels-last as the next im2col reads it.
         return from_channels_last(Y, (n, self.n_filters, ho, wo))
 
+    def forward_blocks(self, X, epilogue):
+        """Inference, handing each block of samples' output to ``epilogue``.
+
+        The same values as ``forward(X)``, never gathered into one array:
+        ``epilogue(Y_block, samples)`` receives the output maps of
+        ``X[samples]``, shape ``(m, n_filters, ho, wo)``, stored
+        channels-last, while they are still in cache. It runs on skconv's
+        helper threads, one block at a time per thread.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, channels, height, width)
+        epilogue : callable
+        """
+        height, width = X.shape[2:]
+        _, (ho, wo) = self.geometry(height, width)
+        rows, columns, pads = _kernel_reach(height, width, tuple(self.kernel_size),
+                                            tuple(self.stride), self.padding)
+        kernel = self.params["W"][:, :, rows, columns]
+        shape = (self.n_filters, ho, wo)
+
+        def maps(Y_rows, samples):
+            epilogue(from_channels_last(Y_rows, (len(Y_rows) // (ho * wo), *shape)),
+                     samples)
+
+        correlate(pad_images(X, pads), kernel_matrix(kernel).T, kernel.shape[2:],
+                  self.stride, (ho, wo), self.params["b"], epilogue=maps)
+
     def backward(self, dout, input_grad=True):
         """Store ``dK`` and ``dB`` in ``grads``; return ``dX``.
 

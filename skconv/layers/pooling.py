@@ -165,23 +165,37 @@ class MaxPool2D(_Pool2D):
         five map shapes, batch 1000. Training keeps the per-offset passes,
         which also find the arg-max.
         """
-        (ph, pw), (sh, sw) = self.pool_size, self.stride
         ho, wo = out_shape
-        n, channels, _, width = X.shape
+        n, channels = X.shape[:2]
         out = channels_last_empty((n, channels, ho, wo), X.dtype)
         blocks = work_blocks(n, _POOL_WORK * X[0].size)
 
         def block(b):
-            samples = blocks[b]
-            Xb = X[samples]
-            rows_max = channels_last_empty((len(Xb), channels, ho, width), X.dtype)
-            _max_of_views(rows_max,
-                         lambda i: window_view(Xb, (i, 0), (sh, 1), (ho, width)), ph)
-            _max_of_views(out[samples],
-                         lambda j: window_view(rows_max, (0, j), (1, sw), (ho, wo)), pw)
+            self.pool_into(X[blocks[b]], out[blocks[b]])
 
         run_blocks(block, len(blocks))
         return out
+
+    def pool_into(self, X, out):
+        """Write the inference output of the channels-last maps ``X`` into ``out``.
+
+        One thread, no blocks: the separable maximum of :meth:`forward`'s
+        inference, for a caller that already holds a block of samples
+        (a convolution handing on each block of its output).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, channels, height, width)
+            Stored channels-last.
+        out : ndarray of shape (n_samples, channels, ho, wo)
+            Stored channels-last.
+        """
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        ho, wo = out.shape[2:]
+        width = X.shape[3]
+        rows_max = channels_last_empty((len(X), X.shape[1], ho, width), X.dtype)
+        _max_of_views(rows_max, lambda i: window_view(X, (i, 0), (sh, 1), (ho, width)), ph)
+        _max_of_views(out, lambda j: window_view(rows_max, (0, j), (1, sw), (ho, wo)), pw)
 
     def backward(self, dout, input_grad=True):
         argmax, input_shape = self._cache

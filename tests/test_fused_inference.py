@@ -1,0 +1,93 @@
+"""Inference pools each block of a convolution's output at once (skconv._passes)."""
+
+import numpy as np
+import pytest
+import threadpoolctl
+
+from skconv import _passes, _threads, _workers, network
+from skconv.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Tanh
+
+
+def built_stack(layers, input_shape, dtype, seed=0):
+    rng = np.random.RandomState(seed)
+    shape = input_shape
+    for layer in layers:
+        layer.build(shape, rng, dtype)
+        if "b" in layer.params:
+            layer.params["b"] = rng.normal(size=layer.params["b"].shape).astype(dtype)
+        shape = layer.output_shape(shape)
+    return layers
+
+
+def one_layer_at_a_time(layers, X):
+    for layer in layers:
+        X = layer.forward(X)
+    return X
+
+
+STACKS = {
+    "valid 3x3, 2x2 pool": (lambda: [Conv2D(4, 3), MaxPool2D(2), ReLU(), Flatten(), Dense(3)],
+                            (1, 9, 9)),
+    "same 5x5, channels": (lambda: [Conv2D(8, 5, padding="same"), MaxPool2D(2), ReLU(),
+                                    Conv2D(6, 3, padding="same"), MaxPool2D(2), Flatten()],
+                           (3, 12, 10)),
+    "overlapping 3x3 pool, stride 2": (lambda: [Conv2D(5, 3), MaxPool2D(3, stride=2)],
+                                       (2, 11, 11)),
+    "rectangular pool, 1x1 kernel": (lambda: [Conv2D(4, 1), MaxPool2D((2, 3))], (3, 8, 9)),
+    "strided conv": (lambda: [Conv2D(4, 3, stride=2, padding="same"), MaxPool2D(2)],
+                     (1, 13, 13)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(STACKS))
+def test_inference_is_bit_identical_to_the_layers_one_at_a_time(name, dtype, monkeypatch):
+    """Also with many blocks shared with a helper thread."""
+    make, input_shape = STACKS[name]
+    layers = built_stack(make(), input_shape, dtype)
+    X = np.random.RandomState(1).normal(size=(23, *input_shape)).astype(dtype)
+    expected = one_layer_at_a_time(layers, X)
+    np.testing.assert_array_equal(network.forward(layers, X), expected)
+    monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
+    monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
+    monkeypatch.setattr(_threads, "BLOCK_BYTES", 2**10)
+    jobs = []
+    original = _workers._Job
+
+    def counting_job(function, n_items):
+        jobs.append(n_items)
+        return original(function, n_items)
+
+    monkeypatch.setattr(_workers, "_Job", counting_job)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"), _threads.compute_threads():
+        shared = network.forward(layers, X)
+        # Other blocks give other products (BLAS rounds edge tiles its own
+        # way), so the reference runs with the same blocks.
+        expected = one_layer_at_a_time(layers, X)
+    assert jobs and max(jobs) > 1, "the convolution ran in several blocks"
+    np.testing.assert_array_equal(shared, expected)
+
+
+def test_only_a_max_pool_right_after_a_conv_is_fused(monkeypatch):
+    fused = []
+    original = _passes._conv_then_max_pool
+    monkeypatch.setattr(_passes, "_conv_then_max_pool",
+                        lambda *args: fused.append(type(args[1]).__name__) or original(*args))
+    # Tanh is monotone but the stack puts it first: no fusion there.
+    layers = built_stack([Conv2D(4, 3), Tanh(), MaxPool2D(2), Conv2D(4, 3, padding="same"),
+                          MaxPool2D(2), Flatten()], (1, 10, 10), np.float64)
+    X = np.random.RandomState(2).normal(size=(5, 1, 10, 10))
+    np.testing.assert_array_equal(network.forward(layers, X), one_layer_at_a_time(layers, X))
+    assert fused == ["MaxPool2D"]
+    fused.clear()
+    network.forward(layers, X, training=True)  # training keeps every layer's cache
+    assert fused == []
+    assert layers[0]._cache is not None
+
+
+def test_the_fused_output_is_stored_channels_last_like_a_pool_output():
+    layers = built_stack([Conv2D(6, 3), MaxPool2D(2)], (2, 8, 8), np.float32)
+    X = np.random.RandomState(3).normal(size=(4, 2, 8, 8)).astype(np.float32)
+    out = network.forward(layers, X)
+    assert out.shape == (4, 6, 3, 3)
+    assert out.transpose(0, 2, 3, 1).flags.c_contiguous
