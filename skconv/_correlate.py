@@ -16,8 +16,12 @@ from ._layout import (
     is_channels_last,
     pixel_rows,
 )
-from ._threads import sample_blocks, work_groups
+from ._threads import MAX_BLOCKS, sample_blocks, work_groups
 from ._workers import run_blocks
+
+#: Output bytes per call of :func:`correlate`'s ``epilogue`` at most (whole
+#: blocks of samples; at least one).
+EPILOGUE_BYTES = 1 << 22
 
 
 def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=False,
@@ -44,9 +48,10 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
         on 28x28 maps twice as slow.
     epilogue : callable, default=None
         Inference only (not with ``keep``): ``epilogue(rows, samples)`` takes
-        each block's output rows, ``(m * ho * wo, n_filters)``, while they
-        are still in cache, and nothing is returned (a max pooling that
-        follows then reads no whole output map from memory).
+        the output rows of consecutive blocks of samples, ``(m * ho * wo,
+        n_filters)`` for at most :data:`EPILOGUE_BYTES`, while they are still
+        in cache, and nothing is returned (the layers that follow then read
+        no whole output map from memory).
 
     Returns
     -------
@@ -76,11 +81,11 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
         windows = Windows(X_padded, kernel, stride, out_shape)
         storage = windows.empty(n) if keep and windows.transposed else None
 
-    def block(b):
+    def product(b, out):
+        """Block ``b``'s rows of the output, into ``out``."""
         samples = blocks[b]
-        rows = slice(samples.start * ho * wo, samples.stop * ho * wo)
         if windows is None:
-            cols = storage[rows]
+            cols = storage[samples.start * ho * wo : samples.stop * ho * wo]
         elif storage is not None:
             windows.fill(storage, samples, samples)
             cols = windows.matrix(storage, samples)
@@ -88,22 +93,46 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
             own = windows.empty(samples.stop - samples.start)
             windows.fill(own, samples)
             cols = windows.matrix(own)
-        if epilogue is None:
-            out = Y[rows]
-        else:  # the block's own rows, handed on
-            out = np.empty((len(cols), n_filters), dtype=Y_dtype)
         np.matmul(cols, weights, out=out)
         if bias is not None:
             add_bias(out, bias)
-        if epilogue is not None:
+
+    if epilogue is None:
+        run_blocks(lambda b: product(b, Y[_rows(blocks[b], ho * wo)]), len(blocks))
+    else:
+        # Consecutive blocks share one epilogue call, on at most
+        # EPILOGUE_BYTES of output: fewer calls of the layers after it,
+        # whose Python overhead per call outweighed the cache they saved
+        # on blocks of a dozen samples (3 to 16 filters over 28x28 maps).
+        per_block = max(1, EPILOGUE_BYTES // max(1, (blocks[0].stop - blocks[0].start)
+                                                 * ho * wo * n_filters * Y_dtype.itemsize))
+        # And at least MAX_BLOCKS groups where there are as many blocks, for
+        # the helper threads (groups change no value: only who computes it).
+        per_block = min(per_block, -(-len(blocks) // MAX_BLOCKS))
+        groups = [range(g, min(g + per_block, len(blocks)))
+                  for g in range(0, len(blocks), per_block)]
+
+        def group(g):
+            samples = slice(blocks[groups[g][0]].start, blocks[groups[g][-1]].stop)
+            out = np.empty(((samples.stop - samples.start) * ho * wo, n_filters),
+                           dtype=Y_dtype)
+            for b in groups[g]:
+                rows = _rows(blocks[b], ho * wo)
+                product(b, out[rows.start - samples.start * ho * wo :
+                               rows.stop - samples.start * ho * wo])
             epilogue(out, samples)
 
-    run_blocks(block, len(blocks))
+        run_blocks(group, len(groups))
     if not keep:
         return Y, None
     if windows is None:
         return Y, storage
     return Y, (windows if storage is None else windows.matrix(storage))
+
+
+def _rows(samples, per_sample):
+    """The rows of ``samples`` in a matrix of ``per_sample`` rows per sample."""
+    return slice(samples.start * per_sample, samples.stop * per_sample)
 
 
 def window_gradient(dY, windows):

@@ -6,7 +6,7 @@ Public as :mod:`skconv.network`'s functions of the same names.
 import numpy as np
 
 from ._layout import channels_last_empty
-from .layers import Conv2D, MaxPool2D
+from .layers import Conv2D
 
 
 def forward(layers, X, training=False):
@@ -32,32 +32,53 @@ def forward(layers, X, training=False):
         return X
     index = 0
     while index < len(layers):
-        if index + 1 < len(layers) and _pools_after_conv(*layers[index : index + 2]):
-            X = _conv_then_max_pool(*layers[index : index + 2], X)
-            index += 2
+        layer, chain = layers[index], _per_sample_chain(layers, index)
+        if chain:
+            X = _conv_then_chain(layer, chain, X)
         else:
-            X = layers[index].forward(X)
-            index += 1
+            X = layer.forward(X)
+        index += 1 + len(chain)
     return X
 
 
-def _pools_after_conv(layer, following):
-    """Whether inference may pool each block of ``layer``'s output at once."""
-    return type(layer) is Conv2D and type(following) is MaxPool2D
+def _per_sample_chain(layers, index):
+    """The layers after a Conv2D at ``index`` that inference runs per block.
 
-
-def _conv_then_max_pool(conv, pool, X):
-    """Inference through a Conv2D and the MaxPool2D after it, block by block.
-
-    Each block of the convolution's output is pooled while it is still in
-    cache, so the full-size output map is never written to memory and read
-    back (it is the largest array of an inference pass: 32 filters over
-    28x28 maps, 100 kB per image). The same values as the two layers'
-    forward passes, bit for bit: a maximum does not round.
+    Consecutive ``per_sample_inference`` layers (activations, batch
+    normalisation, dropout, pooling); empty when ``layers[index]`` is not a
+    Conv2D.
     """
-    _, ho, wo = pool.output_shape(conv.output_shape(X.shape[1:]))
-    out = channels_last_empty((len(X), conv.n_filters, ho, wo), X.dtype)
-    conv.forward_blocks(X, lambda Y, samples: pool.pool_into(Y, out[samples]))
+    if not isinstance(layers[index], Conv2D):
+        return []
+    chain = []
+    for layer in layers[index + 1 :]:
+        if not layer.per_sample_inference:
+            break
+        chain.append(layer)
+    return chain
+
+
+def _conv_then_chain(conv, chain, X):
+    """Inference through a Conv2D and the per-sample layers after it, by blocks.
+
+    Each block of the convolution's output goes through ``chain`` while it
+    is still in cache, so the full-size output map is never written to
+    memory and read back by each layer in turn (it is the largest array of
+    an inference pass: 32 filters over 28x28 maps, 100 kB per image). The
+    same values as the layers' forward passes one after the other, bit for
+    bit (see ``per_sample_inference``).
+    """
+    shape = conv.output_shape(X.shape[1:])
+    for layer in chain:
+        shape = layer.output_shape(shape)
+    out = channels_last_empty((len(X), *shape), X.dtype)
+
+    def epilogue(Y, samples):
+        for layer in chain:
+            Y = layer.forward(Y)
+        out[samples] = Y
+
+    conv.forward_blocks(X, epilogue)
     return out
 
 

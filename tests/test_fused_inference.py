@@ -1,11 +1,23 @@
-"""Inference pools each block of a convolution's output at once (skconv._passes)."""
+"""Inference runs the per-sample layers after a convolution on each of its blocks
+(skconv._passes)."""
 
 import numpy as np
 import pytest
 import threadpoolctl
 
 from skconv import _passes, _threads, _workers, network
-from skconv.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Tanh
+from skconv.layers import (
+    AvgPool2D,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2D,
+    MaxPool2D,
+    ReLU,
+    Tanh,
+)
 
 
 def built_stack(layers, input_shape, dtype, seed=0):
@@ -36,6 +48,15 @@ STACKS = {
     "rectangular pool, 1x1 kernel": (lambda: [Conv2D(4, 1), MaxPool2D((2, 3))], (3, 8, 9)),
     "strided conv": (lambda: [Conv2D(4, 3, stride=2, padding="same"), MaxPool2D(2)],
                      (1, 13, 13)),
+    "batch norm, pool, relu": (lambda: [Conv2D(8, 3, padding="same"), BatchNormalization(),
+                                        MaxPool2D(2), ReLU(), Flatten(), Dense(2)],
+                               (1, 10, 10)),
+    "two convs per block": (lambda: [Conv2D(4, 3, padding="same"), BatchNormalization(),
+                                     ReLU(), Dropout(0.3), Conv2D(6, 3, padding="same"),
+                                     BatchNormalization(), MaxPool2D(2), ReLU()],
+                            (2, 8, 8)),
+    "tanh, average pool": (lambda: [Conv2D(4, 2), Tanh(), AvgPool2D(2)], (1, 9, 9)),
+    "conv alone, global pool": (lambda: [Conv2D(4, 3), GlobalAvgPool2D()], (1, 7, 7)),
 }
 
 
@@ -68,20 +89,26 @@ def test_inference_is_bit_identical_to_the_layers_one_at_a_time(name, dtype, mon
     np.testing.assert_array_equal(shared, expected)
 
 
-def test_only_a_max_pool_right_after_a_conv_is_fused(monkeypatch):
-    fused = []
-    original = _passes._conv_then_max_pool
-    monkeypatch.setattr(_passes, "_conv_then_max_pool",
-                        lambda *args: fused.append(type(args[1]).__name__) or original(*args))
-    # Tanh is monotone but the stack puts it first: no fusion there.
-    layers = built_stack([Conv2D(4, 3), Tanh(), MaxPool2D(2), Conv2D(4, 3, padding="same"),
-                          MaxPool2D(2), Flatten()], (1, 10, 10), np.float64)
+def test_the_per_sample_layers_after_each_conv_run_in_its_blocks(monkeypatch):
+    chains = []
+    original = _passes._conv_then_chain
+    monkeypatch.setattr(_passes, "_conv_then_chain", lambda conv, chain, X: chains.append(
+        [type(layer).__name__ for layer in chain]) or original(conv, chain, X))
+    layers = built_stack([Conv2D(4, 3), BatchNormalization(), Tanh(), MaxPool2D(2),
+                          Conv2D(4, 3, padding="same"), Conv2D(3, 1), GlobalAvgPool2D(),
+                          Dense(2)], (1, 10, 10), np.float64)
+    for layer in layers:  # inference statistics that are not the identity
+        if isinstance(layer, BatchNormalization):
+            layer.running_mean = np.full(4, 0.3)
+            layer.running_var = np.full(4, 2.0)
     X = np.random.RandomState(2).normal(size=(5, 1, 10, 10))
     np.testing.assert_array_equal(network.forward(layers, X), one_layer_at_a_time(layers, X))
-    assert fused == ["MaxPool2D"]
-    fused.clear()
+    # A chain stops at a layer that is not per-sample: a conv, a global
+    # pool (its sum may round by the batch), a dense layer.
+    assert chains == [["BatchNormalization", "Tanh", "MaxPool2D"]]
+    chains.clear()
     network.forward(layers, X, training=True)  # training keeps every layer's cache
-    assert fused == []
+    assert chains == []
     assert layers[0]._cache is not None
 
 

@@ -37,6 +37,7 @@ class Activation(Layer):
     """
 
     flops_per_element = 1
+    per_sample_inference = True
 
     def _flops(self, input_shape, output_shape):
         return self.flops_per_element * math.prod(input_shape)

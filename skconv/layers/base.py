@@ -129,6 +129,12 @@ class Layer:
     """
 
     monotone = False
+    #: Whether inference on a block of samples gives exactly, bit for bit,
+    #: those samples' part of inference on the whole batch (element-wise
+    #: and per-window layers; not a product, whose rounding may depend on
+    #: its shape). Such layers right after a Conv2D run on each block of
+    #: its output while it is still in cache (:func:`skconv.network.forward`).
+    per_sample_inference = False
     _config_keys = ()
 
     def __init__(self):

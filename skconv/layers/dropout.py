@@ -37,6 +37,7 @@ class Dropout(Layer):
     multiplication per element).
     """
 
+    per_sample_inference = True  # the identity
     _config_keys = ("rate",)
 
     def __init__(self, rate=0.5):

@@ -186,6 +186,7 @@ class BatchNormalization(Layer):
     """
 
     _config_keys = ("momentum", "epsilon")
+    per_sample_inference = True  # inference is x * scale + shift
 
     def __init__(self, momentum=0.9, epsilon=1e-5):
         super().__init__()

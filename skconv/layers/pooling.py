@@ -54,6 +54,7 @@ class _Pool2D(Layer):
     """
 
     commutes_with_monotone = False
+    per_sample_inference = True
     _config_keys = ("pool_size", "stride")
 
     def __init__(self, pool_size, stride=None):
@@ -171,25 +172,13 @@ class MaxPool2D(_Pool2D):
         blocks = work_blocks(n, _POOL_WORK * X[0].size)
 
         def block(b):
-            self.pool_into(X[blocks[b]], out[blocks[b]])
+            self._max_block(X[blocks[b]], out[blocks[b]])
 
         run_blocks(block, len(blocks))
         return out
 
-    def pool_into(self, X, out):
-        """Write the inference output of the channels-last maps ``X`` into ``out``.
-
-        One thread, no blocks: the separable maximum of :meth:`forward`'s
-        inference, for a caller that already holds a block of samples
-        (a convolution handing on each block of its output).
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, channels, height, width)
-            Stored channels-last.
-        out : ndarray of shape (n_samples, channels, ho, wo)
-            Stored channels-last.
-        """
+    def _max_block(self, X, out):
+        """:meth:`_separable_max` of one block of channels-last maps, into ``out``."""
         (ph, pw), (sh, sw) = self.pool_size, self.stride
         ho, wo = out.shape[2:]
         width = X.shape[3]
