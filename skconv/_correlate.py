@@ -108,7 +108,7 @@ def correlate(X_padded, weights, kernel, stride, out_shape, bias=None, keep=Fals
                                                  * ho * wo * n_filters * Y_dtype.itemsize))
         # And at least MAX_BLOCKS groups where there are as many blocks, for
         # the helper threads (groups change no value: only who computes it).
-        per_block = min(per_block, -(-len(blocks) // MAX_BLOCKS))
+        per_block = min(per_block, max(1, len(blocks) // MAX_BLOCKS))
         groups = [range(g, min(g + per_block, len(blocks)))
                   for g in range(0, len(blocks), per_block)]
 

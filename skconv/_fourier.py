@@ -41,24 +41,33 @@ def transform_size(height, width):
             scipy.fft.next_fast_len(width, real=True))
 
 
-def spectrum_values(channels, n_filters, padded):
-    """Real values per sample of the spectra one FFT backward pass holds.
+def fourier_bytes(channels, n_filters, padded, n_samples, itemsize):
+    """Bytes of the arrays one FFT backward pass holds at its peak.
 
-    The transforms of the input, of ``dY`` and of ``dX`` for every sample
-    of the batch, ``P x (Q // 2 + 1)`` complex values per channel each.
+    The transforms of the input, of ``dY`` and of ``dX`` for every sample,
+    ``P x (Q // 2 + 1)`` complex values per channel each, and, once per
+    layer, the transformed kernels and kernel gradient (complex, one per
+    channel and filter pair) and the kernel gradient's inverse transform
+    (``P x Q`` real values per pair).
 
     Parameters
     ----------
     channels, n_filters : int
     padded : tuple of (int, int)
         Height and width of the padded input.
+    n_samples : int
+    itemsize : int
+        Bytes of one real value (4 for float32).
 
     Returns
     -------
-    values : int
+    nbytes : int
     """
     P, Q = transform_size(*padded)
-    return 2 * P * (Q // 2 + 1) * (2 * channels + n_filters)
+    half = P * (Q // 2 + 1)
+    per_sample = 2 * half * (2 * channels + n_filters)
+    per_layer = (4 * half + P * Q) * channels * n_filters
+    return (per_sample * n_samples + per_layer) * itemsize
 
 
 def fourier_pays(channels, n_filters, in_size, kernel, stride, input_grad):

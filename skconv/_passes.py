@@ -48,14 +48,23 @@ def _per_sample_chain(layers, index):
     normalisation, dropout, pooling); empty when ``layers[index]`` is not a
     Conv2D.
     """
-    if not isinstance(layers[index], Conv2D):
+    if type(layers[index]) is not Conv2D:  # a subclass may compute otherwise
         return []
     chain = []
     for layer in layers[index + 1 :]:
-        if not layer.per_sample_inference:
+        if not _per_sample(layer):
             break
         chain.append(layer)
     return chain
+
+
+def _per_sample(layer):
+    """``per_sample_inference``, believed of skconv's own layer classes and of
+    classes that set it themselves (a user's subclass of ReLU may override
+    ``forward`` with something that reads the whole batch)."""
+    cls = type(layer)
+    own = cls.__module__.startswith("skconv.") or "per_sample_inference" in vars(cls)
+    return own and cls.per_sample_inference
 
 
 def _conv_then_chain(conv, chain, X):

@@ -9,7 +9,7 @@ parameters, not after seconds with NumPy's ``MemoryError``.
 import numpy as np
 
 from . import network
-from ._fourier import fourier_pays, spectrum_values
+from ._fourier import fourier_bytes, fourier_pays
 from .layers import Conv2D
 
 #: Arrays per parameter value in training: the weights, their gradients
@@ -39,11 +39,12 @@ def training_memory(layers, input_shape, itemsize, batch_size):
     -------
     parameters, batch : int
         Bytes of the parameters (with their gradients and optimizer state)
-        and of one batch's activations, gradients and im2col windows.
+        and of one batch's activations, gradients, im2col windows and
+        the largest FFT backward pass's spectra.
     """
     rows = network.describe_layers(layers, input_shape, itemsize)
     parameters = sum(row.n_params or 0 for row in rows) * itemsize * ARRAYS_PER_PARAMETER
-    per_sample = 0
+    per_sample = spectra = 0
     shape = tuple(input_shape)
     for index, (layer, row) in enumerate(zip(layers, rows)):
         per_sample += (row.memory or 0) * ARRAYS_PER_ACTIVATION
@@ -56,14 +57,17 @@ def training_memory(layers, input_shape, itemsize, batch_size):
             if index == 0 or shape[0] * kw < 8:
                 positions = int(np.prod(row.output_shape[1:]))
                 per_sample += positions * shape[0] * kh * kw * itemsize
-            # Large kernels' gradients come from whole-batch spectra.
-            if index > 0 and fourier_pays(shape[0], layer.n_filters, shape[1:],
-                                          layer.kernel_size, layer.stride, True):
+            # Large kernels' gradients come from whole-batch spectra, one
+            # layer at a time (the first layer's too: saliency maps ask for
+            # its input gradient).
+            if fourier_pays(shape[0], layer.n_filters, shape[1:],
+                            layer.kernel_size, layer.stride, True):
                 (top, bottom), (left, right) = layer.geometry(*shape[1:])[0]
                 padded = (shape[1] + top + bottom, shape[2] + left + right)
-                per_sample += spectrum_values(shape[0], layer.n_filters, padded) * itemsize
+                spectra = max(spectra, fourier_bytes(shape[0], layer.n_filters, padded,
+                                                     batch_size, itemsize))
         shape = row.output_shape
-    return parameters, per_sample * batch_size
+    return parameters, per_sample * batch_size + spectra
 
 
 def check_training_memory(estimator, layers, input_shape, itemsize, batch_size):

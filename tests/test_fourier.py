@@ -8,9 +8,9 @@ from skconv import _threads, _workers
 from skconv._conv import im2col, pad_images
 from skconv._correlate import input_gradient_by_correlation
 from skconv._fourier import (
+    fourier_bytes,
     fourier_gradients,
     fourier_pays,
-    spectrum_values,
     transform_size,
 )
 from skconv._layout import channels_last_copy, pixel_rows, transposed_product
@@ -113,6 +113,37 @@ def test_conv2d_uses_the_fft_where_it_pays_and_im2col_elsewhere(monkeypatch):
         expected_dK, _ = im2col_gradients(X.astype(np.float64), pixel_rows(dout).astype(
             np.float64), layer.params["W"].astype(np.float64), layer.geometry(14, 14)[0])
         np.testing.assert_allclose(layer.grads["W"], expected_dK, rtol=2e-4, atol=2e-4)
+        if input_grad:
+            dX = layer.backward(dout)
+            monkeypatch.setattr(conv_module, "fourier_pays", lambda *args: False)
+            np.testing.assert_allclose(dX, layer.backward(dout), rtol=1e-4, atol=1e-4)
+            monkeypatch.setattr(conv_module, "fourier_pays", fourier_pays)
+
+
+@pytest.mark.parametrize(("kernel", "size"), [(15, (7, 7)), ((5, 19), (7, 8))])
+def test_kernels_cut_to_what_sees_the_input_go_through_the_fft_as_through_im2col(
+        kernel, size, monkeypatch):
+    """On maps smaller than a 'same' kernel's reach, Conv2D cuts the kernel's
+    rim (it sees only padding); the FFT pass gets the cut kernel and its
+    padding, and gives im2col's gradients, with zeros on the rim."""
+    import skconv.layers.conv as conv_module
+
+    rng = np.random.RandomState(5)
+    layer = Conv2D(8, kernel, padding="same")
+    layer.build((8, *size), rng, np.float64)
+    X = rng.normal(size=(3, 8, *size))
+    dout = rng.normal(size=layer.forward(X).shape)
+    used = []
+    monkeypatch.setattr(conv_module, "fourier_gradients",
+                        lambda *args: used.append(args[2].shape) or fourier_gradients(*args))
+    layer.forward(X, training=True)
+    dX = layer.backward(dout)
+    dK = layer.grads["W"]
+    assert used and used[0] != layer.params["W"].shape, "a cut kernel through the FFT"
+    monkeypatch.setattr(conv_module, "fourier_pays", lambda *args: False)
+    layer.forward(X, training=True)
+    np.testing.assert_allclose(dX, layer.backward(dout), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(dK, layer.grads["W"], rtol=1e-11, atol=1e-12)
 
 
 @pytest.mark.parametrize(("stride", "kernel", "channels", "size", "input_grad", "expected"), [
@@ -167,15 +198,18 @@ def test_float32_fourier_gradients_are_within_float32_rounding_of_float64():
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4 * np.abs(a).max())
 
 
-def test_spectrum_values_bound_what_the_backward_pass_allocates():
-    """The estimate counts the three whole-batch spectra; the pass's peak
-    (with its output and the transforms' temporaries) stays within 2.5x."""
+@pytest.mark.parametrize(("channels", "n_filters", "n"), [(8, 8, 16), (64, 64, 8), (64, 64, 32),
+                                                      (8, 32, 4)])
+def test_fourier_bytes_bound_what_the_backward_pass_allocates(channels, n_filters, n):
+    """The estimate counts the whole-batch spectra and the per-layer kernel
+    transforms; the pass's traced peak (its output and the transforms'
+    temporaries included) stays within 2.5x of it."""
     import tracemalloc
 
     rng = np.random.RandomState(4)
-    n = 16
-    layer, X, dY, pads = random_case(rng, n, 8, 8, (14, 14), 5, "same", np.float32)
-    estimate = spectrum_values(8, 8, (18, 18)) * 4 * n
+    layer, X, dY, pads = random_case(rng, n, channels, n_filters, (14, 14), 5, "same",
+                                     np.float32)
+    estimate = fourier_bytes(channels, n_filters, (18, 18), n, 4)
     tracemalloc.start()
     fourier_gradients(X, dY, layer.params["W"], pads)
     _, peak = tracemalloc.get_traced_memory()
@@ -183,14 +217,16 @@ def test_spectrum_values_bound_what_the_backward_pass_allocates():
     assert estimate <= peak <= 2.5 * estimate
 
 
-def test_the_training_memory_estimate_counts_the_spectra(monkeypatch):
+def test_the_training_memory_estimate_counts_the_largest_fourier_pass(monkeypatch):
     from skconv import _resources
 
-    layers = [Conv2D(8, 3, padding="same"), Conv2D(16, 5, padding="same")]
-    for layer, shape in zip(layers, [(1, 14, 14), (8, 14, 14)]):
+    layers = [Conv2D(8, 3, padding="same"), Conv2D(16, 5, padding="same"),
+              Conv2D(16, 5, padding="same")]
+    for layer, shape in zip(layers, [(1, 14, 14), (8, 14, 14), (16, 14, 14)]):
         layer.build(shape, np.random.RandomState(0), np.float32)
     with_spectra = _resources.training_memory(layers, (1, 14, 14), 4, 32)
     monkeypatch.setattr(_resources, "fourier_pays", lambda *args: False)
     without = _resources.training_memory(layers, (1, 14, 14), 4, 32)
     assert with_spectra[0] == without[0]
-    assert with_spectra[1] - without[1] == spectrum_values(8, 16, (18, 18)) * 4 * 32
+    # One pass at a time: the larger of the two layers', not their sum.
+    assert with_spectra[1] - without[1] == fourier_bytes(16, 16, (18, 18), 32, 4)

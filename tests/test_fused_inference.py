@@ -57,6 +57,9 @@ STACKS = {
                             (2, 8, 8)),
     "tanh, average pool": (lambda: [Conv2D(4, 2), Tanh(), AvgPool2D(2)], (1, 9, 9)),
     "conv alone, global pool": (lambda: [Conv2D(4, 3), GlobalAvgPool2D()], (1, 7, 7)),
+    # The 1x1 conv reads its channels-last input's pixels in place.
+    "1x1 conv on a conv map": (lambda: [Conv2D(4, 3, padding="same"), Conv2D(5, 1), ReLU(),
+                                        MaxPool2D(2)], (2, 8, 8)),
 }
 
 
@@ -118,3 +121,34 @@ def test_the_fused_output_is_stored_channels_last_like_a_pool_output():
     out = network.forward(layers, X)
     assert out.shape == (4, 6, 3, 3)
     assert out.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def test_subclasses_that_may_compute_otherwise_are_not_fused(monkeypatch):
+    """A user's Conv2D subclass, and a ReLU subclass that does not restate
+    per_sample_inference, run their own forward on the whole batch."""
+    class ScaledConv(Conv2D):
+        def forward(self, X, training=False):
+            return 2 * super().forward(X, training)
+
+    class BatchCentredReLU(ReLU):
+        def forward(self, X, training=False):
+            return super().forward(X - X.mean(axis=0), training)
+
+    class DeclaredReLU(ReLU):
+        per_sample_inference = True
+
+    X = np.random.RandomState(4).normal(size=(6, 1, 8, 8))
+    chains = []
+    original = _passes._conv_then_chain
+    monkeypatch.setattr(_passes, "_conv_then_chain", lambda conv, chain, X: chains.append(
+        len(chain)) or original(conv, chain, X))
+    for make, fused in [
+        (lambda: [ScaledConv(4, 3), MaxPool2D(2)], False),
+        (lambda: [Conv2D(4, 3), BatchCentredReLU(), MaxPool2D(2)], False),
+        (lambda: [Conv2D(4, 3), DeclaredReLU(), MaxPool2D(2)], True),
+    ]:
+        chains.clear()
+        layers = built_stack(make(), (1, 8, 8), np.float64)
+        np.testing.assert_array_equal(network.forward(layers, X),
+                                      one_layer_at_a_time(layers, X))
+        assert bool(chains) is fused

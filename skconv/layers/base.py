@@ -110,6 +110,15 @@ class Layer:
         (``x <= y`` implies ``f(x) <= f(y)``). Max-pooling commutes with
         those, ``max(f(x)) = f(max(x))``, so a network may pool before them
         and run them on a smaller map. False here, which is always safe.
+    per_sample_inference : bool
+        Class attribute: True when inference on a block of samples gives,
+        bit for bit, those samples' part of inference on the whole batch
+        (element-wise and per-window layers; not a product, whose rounding
+        may depend on its shape). Such layers right after a Conv2D run on
+        each block of its output while it is still in cache
+        (:func:`skconv.network.forward`); honoured for skconv's own layers
+        and for classes that set it themselves. False here, which is always
+        safe.
 
     Notes
     -----
@@ -129,11 +138,6 @@ class Layer:
     """
 
     monotone = False
-    #: Whether inference on a block of samples gives exactly, bit for bit,
-    #: those samples' part of inference on the whole batch (element-wise
-    #: and per-window layers; not a product, whose rounding may depend on
-    #: its shape). Such layers right after a Conv2D run on each block of
-    #: its output while it is still in cache (:func:`skconv.network.forward`).
     per_sample_inference = False
     _config_keys = ()
 

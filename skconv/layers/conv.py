@@ -232,6 +232,8 @@ class Conv2D(Layer):
         Y, cols = correlate(X_padded, kernel_matrix(kernel).T, kernel.shape[2:],
                             self.stride, (ho, wo), self.params["b"], keep=training)
         if training:
+            # X itself, not a copy: the FFT backward pass reads it (no layer
+            # writes into its input).
             self._cache = _Cache(X, cols, X_padded.shape, pads, (ho, wo), (rows, columns))
         # Rows of Y are (sample, row, col): NCHW without a copy, stored
         # channels-last as the next im2col reads it.
@@ -243,13 +245,18 @@ class Conv2D(Layer):
         The same values as ``forward(X)``, never gathered into one array:
         ``epilogue(Y_block, samples)`` receives the output maps of
         ``X[samples]``, shape ``(m, n_filters, ho, wo)``, stored
-        channels-last, while they are still in cache. It runs on skconv's
-        helper threads, one block at a time per thread.
+        channels-last, for consecutive blocks of samples while they are
+        still in cache (see :func:`skconv._correlate.correlate`). It runs on
+        skconv's helper threads too, and must write only to the ``samples``
+        of its output.
 
         Parameters
         ----------
         X : ndarray of shape (n_samples, channels, height, width)
+            The input, in any memory layout.
         epilogue : callable
+            ``epilogue(Y_block, samples)``, called once per group of blocks;
+            its return value is ignored.
         """
         height, width = X.shape[2:]
         _, (ho, wo) = self.geometry(height, width)
