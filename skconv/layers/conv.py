@@ -221,23 +221,14 @@ class Conv2D(Layer):
         return channels * height * width + ho * wo * channels * kh * kw
 
     def forward(self, X, training=False):
-        n, _, height, width = X.shape
-        _, (ho, wo) = self.geometry(height, width)
-        rows, columns, pads = _kernel_reach(height, width, tuple(self.kernel_size),
-                                            tuple(self.stride), self.padding)
-        kernel = self.params["W"][:, :, rows, columns]
-        X_padded = pad_images(X, pads)
         # Each block of samples gathers its windows in cache; training keeps
         # what the kernel gradient gathers them from again (see correlate).
-        Y, cols = correlate(X_padded, kernel_matrix(kernel).T, kernel.shape[2:],
-                            self.stride, (ho, wo), self.params["b"], keep=training)
+        Y, (ho, wo), cache = self._correlate(X, keep=training)
         if training:
-            # X itself, not a copy: the FFT backward pass reads it (no layer
-            # writes into its input).
-            self._cache = _Cache(X, cols, X_padded.shape, pads, (ho, wo), (rows, columns))
+            self._cache = cache
         # Rows of Y are (sample, row, col): NCHW without a copy, stored
         # channels-last as the next im2col reads it.
-        return from_channels_last(Y, (n, self.n_filters, ho, wo))
+        return from_channels_last(Y, (len(X), self.n_filters, ho, wo))
 
     def forward_blocks(self, X, epilogue):
         """Inference, handing each block of samples' output to ``epilogue``.
@@ -258,19 +249,38 @@ class Conv2D(Layer):
             ``epilogue(Y_block, samples)``, called once per group of blocks;
             its return value is ignored.
         """
-        height, width = X.shape[2:]
-        _, (ho, wo) = self.geometry(height, width)
-        rows, columns, pads = _kernel_reach(height, width, tuple(self.kernel_size),
-                                            tuple(self.stride), self.padding)
-        kernel = self.params["W"][:, :, rows, columns]
+        _, (ho, wo) = self.geometry(*X.shape[2:])
         shape = (self.n_filters, ho, wo)
 
         def maps(Y_rows, samples):
             epilogue(from_channels_last(Y_rows, (len(Y_rows) // (ho * wo), *shape)),
                      samples)
 
-        correlate(pad_images(X, pads), kernel_matrix(kernel).T, kernel.shape[2:],
-                  self.stride, (ho, wo), self.params["b"], epilogue=maps)
+        self._correlate(X, epilogue=maps)
+
+    def _correlate(self, X, keep=False, epilogue=None):
+        """:func:`~skconv._correlate.correlate` of ``X`` with the kernel cut to
+        what sees it, on ``X`` padded for that kernel.
+
+        Returns ``(Y, out_shape, cache)``: correlate's rows (None with an
+        ``epilogue``), the output size and, if ``keep``, what the backward
+        pass reads (a :data:`_Cache`; else None).
+        """
+        height, width = X.shape[2:]
+        _, out_shape = self.geometry(height, width)
+        rows, columns, pads = _kernel_reach(height, width, tuple(self.kernel_size),
+                                            tuple(self.stride), self.padding)
+        kernel = self.params["W"][:, :, rows, columns]
+        X_padded = pad_images(X, pads)
+        Y, cols = correlate(X_padded, kernel_matrix(kernel).T, kernel.shape[2:],
+                            self.stride, out_shape, self.params["b"], keep=keep,
+                            epilogue=epilogue)
+        if not keep:
+            return Y, out_shape, None
+        # X itself, not a copy: the FFT backward pass reads it (no layer
+        # writes into its input).
+        return Y, out_shape, _Cache(X, cols, X_padded.shape, pads, out_shape,
+                                    (rows, columns))
 
     def backward(self, dout, input_grad=True):
         """Store ``dK`` and ``dB`` in ``grads``; return ``dX``.

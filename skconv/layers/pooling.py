@@ -166,25 +166,23 @@ class MaxPool2D(_Pool2D):
         five map shapes, batch 1000. Training keeps the per-offset passes,
         which also find the arg-max.
         """
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
         ho, wo = out_shape
-        n, channels = X.shape[:2]
+        n, channels, _, width = X.shape
         out = channels_last_empty((n, channels, ho, wo), X.dtype)
         blocks = work_blocks(n, _POOL_WORK * X[0].size)
 
         def block(b):
-            self._max_block(X[blocks[b]], out[blocks[b]])
+            samples = blocks[b]
+            Xb = X[samples]
+            rows_max = channels_last_empty((len(Xb), channels, ho, width), X.dtype)
+            _max_of_views(rows_max,
+                         lambda i: window_view(Xb, (i, 0), (sh, 1), (ho, width)), ph)
+            _max_of_views(out[samples],
+                         lambda j: window_view(rows_max, (0, j), (1, sw), (ho, wo)), pw)
 
         run_blocks(block, len(blocks))
         return out
-
-    def _max_block(self, X, out):
-        """:meth:`_separable_max` of one block of channels-last maps, into ``out``."""
-        (ph, pw), (sh, sw) = self.pool_size, self.stride
-        ho, wo = out.shape[2:]
-        width = X.shape[3]
-        rows_max = channels_last_empty((len(X), X.shape[1], ho, width), X.dtype)
-        _max_of_views(rows_max, lambda i: window_view(X, (i, 0), (sh, 1), (ho, width)), ph)
-        _max_of_views(out, lambda j: window_view(rows_max, (0, j), (1, sw), (ho, wo)), pw)
 
     def backward(self, dout, input_grad=True):
         argmax, input_shape = self._cache
