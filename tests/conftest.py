@@ -73,3 +73,33 @@ def v0_1_pickles_readable():
     if int(np.__version__.split(".")[0]) < int(saved.split(".")[0]):
         pytest.skip(f"the 0.1 pickles were written with NumPy {saved}, whose random "
                     f"states NumPy {np.__version__} cannot unpickle")
+
+
+@pytest.fixture
+def helpers_on(monkeypatch):
+    """An idle 2-CPU machine, 2 BLAS threads allowed, and small blocks:
+    fits of digits get several blocks per operation and one helper.
+
+    Yields the list of the helper jobs started (``_workers._Job``; each has
+    ``n_items``). A test may ask for it midway, with
+    ``request.getfixturevalue("helpers_on")``, after a reference computed
+    with the default blocks on one thread.
+    """
+    import threadpoolctl
+
+    from skconv import _threads, _workers
+
+    monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
+    monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
+    monkeypatch.setattr(_threads, "BLOCK_WORK", 2**10)
+    jobs = []
+    original = _workers._Job
+
+    def counting_job(function, n_items):
+        job = original(function, n_items)
+        jobs.append(job)
+        return job
+
+    monkeypatch.setattr(_workers, "_Job", counting_job)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        yield jobs

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-import threadpoolctl
 
-from skconv import _threads, _workers
+from skconv import _threads
 from skconv._conv import im2col, pad_images
 from skconv._correlate import input_gradient_by_correlation
 from skconv._fourier import (
@@ -161,28 +160,17 @@ def test_fourier_pays_for_large_kernels_on_channels_only(
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fourier_gradients_do_not_depend_on_threads_or_blocks(dtype, monkeypatch):
+def test_fourier_gradients_do_not_depend_on_threads_or_blocks(dtype, request):
     """Several sample blocks and frequency groups shared with a helper give
     exactly what one thread alone gives."""
     rng = np.random.RandomState(2)
     layer, X, dY, pads = random_case(rng, 12, 8, 8, (9, 9), 5, "same", dtype)
     K = layer.params["W"]
     alone = fourier_gradients(X, dY, K, pads)
-    monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
-    monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
-    monkeypatch.setattr(_threads, "BLOCK_WORK", 2**10)
-    monkeypatch.setattr(_threads, "BLOCK_BYTES", 2**12)
-    jobs = []
-    original = _workers._Job
-
-    def counting_job(function, n_items):
-        jobs.append(n_items)
-        return original(function, n_items)
-
-    monkeypatch.setattr(_workers, "_Job", counting_job)
-    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"), _threads.compute_threads():
+    jobs = request.getfixturevalue("helpers_on")
+    with _threads.compute_threads():
         shared = fourier_gradients(X, dY, K, pads)
-    assert jobs and max(jobs) > 1, "the work was cut into several blocks"
+    assert jobs and max(job.n_items for job in jobs) > 1, "the work was cut into blocks"
     for a, b in zip(alone, shared):
         np.testing.assert_array_equal(a, b)
 

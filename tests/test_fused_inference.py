@@ -3,9 +3,8 @@
 
 import numpy as np
 import pytest
-import threadpoolctl
 
-from skconv import _passes, _threads, _workers, network
+from skconv import _passes, _threads, network
 from skconv.layers import (
     AvgPool2D,
     BatchNormalization,
@@ -65,30 +64,20 @@ STACKS = {
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", list(STACKS))
-def test_inference_is_bit_identical_to_the_layers_one_at_a_time(name, dtype, monkeypatch):
+def test_inference_is_bit_identical_to_the_layers_one_at_a_time(name, dtype, request):
     """Also with many blocks shared with a helper thread."""
     make, input_shape = STACKS[name]
     layers = built_stack(make(), input_shape, dtype)
     X = np.random.RandomState(1).normal(size=(23, *input_shape)).astype(dtype)
     expected = one_layer_at_a_time(layers, X)
     np.testing.assert_array_equal(network.forward(layers, X), expected)
-    monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
-    monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
-    monkeypatch.setattr(_threads, "BLOCK_BYTES", 2**10)
-    jobs = []
-    original = _workers._Job
-
-    def counting_job(function, n_items):
-        jobs.append(n_items)
-        return original(function, n_items)
-
-    monkeypatch.setattr(_workers, "_Job", counting_job)
-    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"), _threads.compute_threads():
+    jobs = request.getfixturevalue("helpers_on")
+    with _threads.compute_threads():
         shared = network.forward(layers, X)
         # Other blocks give other products (BLAS rounds edge tiles its own
         # way), so the reference runs with the same blocks.
         expected = one_layer_at_a_time(layers, X)
-    assert jobs and max(jobs) > 1, "the convolution ran in several blocks"
+    assert jobs and max(job.n_items for job in jobs) > 1, "the convolution ran in blocks"
     np.testing.assert_array_equal(shared, expected)
 
 

@@ -38,26 +38,6 @@ def blas_threads():
 
 
 @pytest.fixture
-def helpers_on(monkeypatch):
-    """An idle 2-CPU machine, 2 BLAS threads allowed, and small blocks:
-    fits of digits get several blocks per operation and one helper."""
-    monkeypatch.setattr(_threads, "other_cores", lambda: 0.0)
-    monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
-    monkeypatch.setattr(_threads, "BLOCK_WORK", 2**10)
-    jobs = []
-    original = _workers._Job
-
-    def counting_job(function, n_items):
-        job = original(function, n_items)
-        jobs.append(job)
-        return job
-
-    monkeypatch.setattr(_workers, "_Job", counting_job)
-    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
-        yield jobs
-
-
-@pytest.fixture
 def helpers_off(monkeypatch):
     """The same small blocks, on a machine with no idle CPU."""
     monkeypatch.setattr(_threads, "other_cores", lambda: 1.0)
