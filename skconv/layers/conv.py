@@ -230,7 +230,7 @@ class Conv2D(Layer):
         # channels-last as the next im2col reads it.
         return from_channels_last(Y, (len(X), self.n_filters, ho, wo))
 
-    def forward_blocks(self, X, epilogue):
+    def forward_blocks(self, X, epilogue, affine=None):
         """Inference, handing each block of samples' output to ``epilogue``.
 
         The same values as ``forward(X)``, never gathered into one array:
@@ -248,7 +248,18 @@ class Conv2D(Layer):
         epilogue : callable
             ``epilogue(Y_block, samples)``, called once per group of blocks;
             its return value is ignored.
+        affine : tuple of (ndarray, ndarray) of shape (n_filters,), optional
+            ``(scale, shift)``: the blocks are ``forward(X) * scale +
+            shift`` per filter (an inference batch normalisation after the
+            layer, say), computed by the product itself with the kernel
+            scaled by ``scale`` and the bias ``b * scale + shift``: no
+            second pass over the output (the same values up to rounding).
         """
+        weights = None
+        if affine is not None:
+            scale, shift = affine
+            weights = (self.params["W"] * scale[:, None, None, None],
+                       self.params["b"] * scale + shift)
         _, (ho, wo) = self.geometry(*X.shape[2:])
         shape = (self.n_filters, ho, wo)
 
@@ -256,11 +267,13 @@ class Conv2D(Layer):
             epilogue(from_channels_last(Y_rows, (len(Y_rows) // (ho * wo), *shape)),
                      samples)
 
-        self._correlate(X, epilogue=maps)
+        self._correlate(X, epilogue=maps, weights=weights)
 
-    def _correlate(self, X, keep=False, epilogue=None):
+    def _correlate(self, X, keep=False, epilogue=None, weights=None):
         """:func:`~skconv._correlate.correlate` of ``X`` with the kernel cut to
         what sees it, on ``X`` padded for that kernel.
+
+        ``weights``: ``(W, b)`` in place of the layer's own (inference).
 
         Returns ``(Y, out_shape, cache)``: correlate's rows (None with an
         ``epilogue``), the output size and, if ``keep``, what the backward
@@ -270,10 +283,11 @@ class Conv2D(Layer):
         _, out_shape = self.geometry(height, width)
         rows, columns, pads = _kernel_reach(height, width, tuple(self.kernel_size),
                                             tuple(self.stride), self.padding)
-        kernel = self.params["W"][:, :, rows, columns]
+        W, b = weights or (self.params["W"], self.params["b"])
+        kernel = W[:, :, rows, columns]
         X_padded = pad_images(X, pads)
         Y, cols = correlate(X_padded, kernel_matrix(kernel).T, kernel.shape[2:],
-                            self.stride, out_shape, self.params["b"], keep=keep,
+                            self.stride, out_shape, b, keep=keep,
                             epilogue=epilogue)
         if not keep:
             return Y, out_shape, None

@@ -219,15 +219,26 @@ class BatchNormalization(Layer):
         self.running_mean = np.zeros(channels, dtype=dtype)
         self.running_var = np.ones(channels, dtype=dtype)
 
+    def inference_affine(self):
+        """The inference pass as one scale and shift per channel.
+
+        Returns
+        -------
+        scale, shift : ndarray of shape (channels,)
+            Inference computes ``x * scale + shift``: ``scale = gamma /
+            sqrt(running_var + epsilon)``, ``shift = beta - running_mean *
+            scale``.
+        """
+        scale = self.params["gamma"] / np.sqrt(self.running_var + self.epsilon)
+        return scale, self.params["beta"] - self.running_mean * scale
+
     def forward(self, X, training=False):
         axes = _PerChannel(X)
         Z = axes.view(X)
         gamma, beta = self.params["gamma"], self.params["beta"]
         Y = np.empty_like(Z)
         if not training:
-            scale = gamma / np.sqrt(self.running_var + self.epsilon)
-            shift = beta - self.running_mean * scale
-            scale, shift = axes.vector(scale), axes.vector(shift)
+            scale, shift = (axes.vector(v) for v in self.inference_affine())
 
             def affine(rows):
                 np.multiply(Z[rows], scale, out=Y[rows])
