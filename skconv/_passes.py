@@ -78,7 +78,7 @@ def _conv_then_chain(conv, chain, X):
     bit (see ``per_sample_inference``), but for a batch normalisation right
     after the convolution: its scale and shift are folded into the kernel
     and bias, which saves a pass over the output and rounds differently
-    (float64: ~1e-16 relative; training never folds).
+    (in the last bits; training never folds).
     """
     affine = None
     if type(chain[0]) is BatchNormalization:  # a subclass may compute otherwise

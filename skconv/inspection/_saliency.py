@@ -34,7 +34,7 @@ class FrozenBatchNormalization(Layer):
     def __init__(self, fitted):
         super().__init__()
         self.fitted = fitted
-        self.scale = fitted.params["gamma"] / np.sqrt(fitted.running_var + fitted.epsilon)
+        self.scale, _ = fitted.inference_affine()
 
     def forward(self, X, training=False):
         return self.fitted.forward(X, training=False)  # keeps nothing

@@ -235,7 +235,6 @@ class BatchNormalization(Layer):
     def forward(self, X, training=False):
         axes = _PerChannel(X)
         Z = axes.view(X)
-        gamma, beta = self.params["gamma"], self.params["beta"]
         Y = np.empty_like(Z)
         if not training:
             scale, shift = (axes.vector(v) for v in self.inference_affine())
@@ -246,6 +245,7 @@ class BatchNormalization(Layer):
 
             axes.each_block(affine)
             return axes.restore(Y)
+        gamma, beta = self.params["gamma"], self.params["beta"]
         m = axes.count
         if m < 2:
             raise ValueError(

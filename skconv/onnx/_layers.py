@@ -56,9 +56,7 @@ def _dense(graph, layer, x, shape):
 
 
 def _batch_normalization(graph, layer, x, shape):
-    gamma, beta = layer.params["gamma"], layer.params["beta"]
-    scale = gamma / np.sqrt(layer.running_var + layer.epsilon)
-    shift = beta - layer.running_mean * scale
+    scale, shift = layer.inference_affine()
     # Per channel: (C, 1, 1) broadcasts over maps, (C,) over 2-D rows.
     per_channel = (-1,) + (1,) * (len(shape) - 1)
     scaled = graph.op("Mul", [x, graph.weights(scale.reshape(per_channel), "scale")])
